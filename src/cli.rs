@@ -1,0 +1,344 @@
+//! The command line, as clap derive data: one source for parsing, help,
+//! completions and man pages. No I/O happens here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Log in once to an HTTP API, keep its tokens in the OS keychain, and print
+/// a fresh bearer token whenever a script needs one.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Profile to use [default: `default` in the config, else the only profile]
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "TOKCTL_PROFILE",
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+
+    /// The profile file [default: <config dir>/tokctl/config.toml]
+    #[arg(long, global = true, env = "TOKCTL_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Where secrets live [default: the profile's store, else auto]
+    #[arg(long, global = true, env = "TOKCTL_STORE", value_name = "STORE")]
+    pub store: Option<StoreKind>,
+
+    /// Time limit for each HTTP request (30s, 2m, ...)
+    #[arg(long, global = true, env = "TOKCTL_TIMEOUT", value_name = "DURATION",
+          default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Extra trusted CA certificates (PEM), besides the system roots
+    #[arg(long, global = true, env = "TOKCTL_CA_CERT", value_name = "PATH")]
+    pub cacert: Option<PathBuf>,
+
+    /// Show HTTP method, URL, status and timing on stderr (secrets redacted)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// No progress or notices on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Authenticate a profile and store its tokens
+    Login(LoginArgs),
+    /// Get a new access token now (refresh token, or re-login with saved credentials)
+    Refresh(RefreshArgs),
+    /// Show a profile's configuration and token state
+    Info(InfoArgs),
+    /// Print "Authorization: Bearer <token>", refreshing first when needed
+    PrintHeader(PrintHeaderArgs),
+    /// Run a command with a fresh token in its environment
+    Exec(ExecArgs),
+    /// Delete a profile's stored tokens and saved credentials (revoke where the provider can)
+    Logout(LogoutArgs),
+    /// List profiles and their token state
+    Profiles(ProfilesArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+/// `tokctl login`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoginArgs {
+    /// Provider kind (required when the profile is new)
+    #[arg(long, value_name = "KIND")]
+    pub provider: Option<ProviderKind>,
+
+    /// Override the provider's base URL (auth server)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Override the API base URL (realmassive: where `info --remote` reads the user)
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Username, e-mail or API key
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Read the password (then the client secret, if asked for) from stdin, one per line
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Keep the password / client secret in the secret store for unattended re-login
+    #[arg(long, overrides_with = "no_save_credentials")]
+    pub save_credentials: bool,
+
+    /// Do not keep the password / client secret
+    #[arg(long, overrides_with = "save_credentials")]
+    pub no_save_credentials: bool,
+
+    /// OpenID Connect issuer (endpoints come from its discovery document)
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// OAuth token endpoint
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+
+    /// OAuth authorization endpoint
+    #[arg(long, value_name = "URL")]
+    pub auth_url: Option<String>,
+
+    /// OAuth device authorization endpoint
+    #[arg(long, value_name = "URL")]
+    pub device_url: Option<String>,
+
+    /// OAuth client id
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the OAuth client secret from stdin (after the password when both are read)
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+
+    /// How the client authenticates at the token endpoint
+    #[arg(long, value_name = "METHOD")]
+    pub client_auth: Option<ClientAuth>,
+
+    /// OAuth grant used to log in
+    #[arg(long, value_name = "FLOW")]
+    pub flow: Option<Flow>,
+
+    /// OAuth scope to request (repeatable)
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+
+    /// Redirect URI for the auth-code flow (its port and path are listened on)
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+
+    /// Print the authorization URL instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Print the result as JSON on stdout (no token values)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tokctl refresh`.
+#[derive(Debug, Args, Clone)]
+pub struct RefreshArgs {
+    /// Print the result as JSON on stdout (no token values)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tokctl info`.
+#[derive(Debug, Args, Clone)]
+pub struct InfoArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Also ask the provider's info endpoint (userinfo, introspection, token info, user entity)
+    #[arg(long)]
+    pub remote: bool,
+    /// Include token values in the output
+    #[arg(long)]
+    pub show_tokens: bool,
+}
+
+/// `tokctl print-header`.
+#[derive(Debug, Args, Clone)]
+pub struct PrintHeaderArgs {
+    /// Output format
+    #[arg(long, value_name = "FORMAT", default_value = "header")]
+    pub format: HeaderFormat,
+    /// Header name
+    #[arg(long, value_name = "NAME", default_value = "Authorization")]
+    pub header: String,
+    /// Refresh first when the token expires sooner than this
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub min_valid: Duration,
+}
+
+/// `tokctl exec`.
+#[derive(Debug, Args, Clone)]
+pub struct ExecArgs {
+    /// Also set this environment variable to the token (repeatable)
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// Refresh first when the token expires sooner than this
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub min_valid: Duration,
+    /// The command and its arguments
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `tokctl logout`.
+#[derive(Debug, Args, Clone)]
+pub struct LogoutArgs {
+    /// Log out of every profile
+    #[arg(long, conflicts_with = "profile")]
+    pub all: bool,
+    /// Keep the saved password / client secret
+    #[arg(long)]
+    pub keep_credentials: bool,
+}
+
+/// `tokctl profiles`.
+#[derive(Debug, Args, Clone)]
+pub struct ProfilesArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tokctl completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
+}
+
+/// The provider kinds tokctl speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderKind {
+    /// RealMassive: JSON e-mail/password login, refresh token
+    Realmassive,
+    /// CollectiveAccess GraphQL `service/Auth`
+    Collectiveaccess,
+    /// Any OAuth 2 / OpenID Connect server
+    #[value(alias = "oidc", alias = "keycloak")]
+    Oauth2,
+    /// Organicity accounts (Keycloak, offline tokens)
+    Organicity,
+    /// MakeShift API key and secret
+    Makeshift,
+    /// Vivacity Labs API
+    Vivacity,
+}
+
+impl ProviderKind {
+    /// Whether logins of this kind can return an OpenID Connect ID token.
+    pub fn has_id_token(self) -> bool {
+        matches!(self, ProviderKind::Oauth2 | ProviderKind::Organicity)
+    }
+}
+
+/// Where secrets live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// The keychain when one answers, else the file store
+    Auto,
+    /// The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager)
+    Keychain,
+    /// `<data dir>/secrets.json`, mode 0600
+    File,
+}
+
+/// `print-header --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeaderFormat {
+    /// `Authorization: Bearer <token>`
+    Header,
+    /// The token alone
+    Token,
+    /// A JSON object with the header, token, type and expiry
+    Json,
+    /// A curl config line, for `curl -K-`
+    Curl,
+}
+
+/// OAuth client authentication at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientAuth {
+    /// HTTP Basic header (client_secret_basic)
+    Basic,
+    /// In the form body (client_secret_post)
+    Post,
+}
+
+/// OAuth login flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Flow {
+    /// Authorization code with PKCE, via the browser and a loopback redirect
+    AuthCode,
+    /// Device authorization grant (RFC 8628)
+    Device,
+    /// Resource owner password grant
+    Password,
+    /// Client credentials (no user)
+    ClientCredentials,
+}
+
+/// The lower-case name clap uses for a value, for messages and the config file.
+pub fn value_name<T: ValueEnum>(v: &T) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (try 30s, 5m, 1h)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn provider_aliases() {
+        assert_eq!(
+            ProviderKind::from_str("oidc", true),
+            Ok(ProviderKind::Oauth2)
+        );
+        assert_eq!(
+            ProviderKind::from_str("keycloak", true),
+            Ok(ProviderKind::Oauth2)
+        );
+    }
+}

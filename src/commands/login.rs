@@ -1,0 +1,303 @@
+//! `tokctl login`: create or update a profile, authenticate, store tokens.
+//!
+//! Nothing is written unless the login succeeds: a mistyped password or an
+//! unreachable server leaves the profile file and the stored tokens as they
+//! were.
+
+use crate::cli::{LoginArgs, ProviderKind, StoreKind, value_name};
+use crate::config::{Config, Profile};
+use crate::ctx::{Ctx, check_profile_name};
+use crate::error::{Failure, usage};
+use crate::http::check_url;
+use crate::lock::ProfileLock;
+use crate::providers::{self, Credentials, Interaction};
+use crate::secret::Secret;
+use crate::session::{Session, Via};
+use crate::store::StoredSecrets;
+use crate::token::{human_span, now, rfc3339};
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<ExitCode> {
+    let mut cfg = ctx.load_config()?;
+    let name = login_profile_name(ctx, &cfg)?;
+    let mut profile = match (cfg.contains(&name), args.provider) {
+        (true, _) => cfg.profile(&name)?,
+        (false, Some(kind)) => Profile::new(kind),
+        (false, None) => {
+            return Err(
+                usage(format!("profile '{name}' is new: --provider is required"))
+                    .hint("e.g. `tokctl login --provider realmassive --username you@example.com`")
+                    .into(),
+            );
+        }
+    };
+    apply_flags(&mut profile, args)?;
+    if let Some(kind) = ctx.global.store {
+        profile.store = Some(kind);
+    }
+    let store_kind = ctx.resolve_auto(ctx.store_kind(&profile));
+    profile.store = Some(store_kind);
+
+    let mut provider = providers::build(&profile)?;
+    if let Some(found) = provider.discover(ctx.http())? {
+        profile.oauth = found;
+        provider = providers::build(&profile)?;
+    }
+    let caps = provider.caps();
+    let session = Session::open(ctx, name.clone(), profile.clone());
+    let previous = existing_secrets(&session, store_kind)?;
+
+    let mut input = SecretInput::default();
+    let mut creds = Credentials {
+        username: profile.username.clone(),
+        ..Credentials::default()
+    };
+    if caps.needs_username && creds.username.is_none() {
+        creds.username = Some(prompt_line("Username: ").map_err(|_| {
+            usage(format!(
+                "{} needs --username",
+                value_name(&profile.provider)
+            ))
+        })?);
+        profile.username = creds.username.clone();
+    }
+    if caps.needs_password {
+        creds.password = Some(input.password(args.password_stdin, &name)?);
+    }
+    creds.client_secret = match input.client_secret(args.client_secret_stdin)? {
+        Some(s) => Some(s),
+        None => previous.as_ref().and_then(|p| p.client_secret.clone()),
+    };
+
+    let how = Interaction {
+        unattended: false,
+        no_browser: args.no_browser,
+        quiet: ctx.global.quiet,
+    };
+    let ts = provider.login(ctx.http(), &creds, how)?;
+
+    // Success: now record the profile and the secrets.
+    let save = if args.save_credentials {
+        true
+    } else if args.no_save_credentials {
+        false
+    } else {
+        profile
+            .save_credentials
+            .unwrap_or(caps.save_credentials_by_default)
+    };
+    if args.save_credentials || args.no_save_credentials {
+        profile.save_credentials = Some(save);
+    }
+    let base = StoredSecrets {
+        password: if save { creds.password.clone() } else { None },
+        // A confidential client's secret is needed by every refresh.
+        client_secret: creds.client_secret.clone(),
+        ..StoredSecrets::default()
+    };
+    let first = cfg.names().is_empty();
+    cfg.set_profile(&name, &profile);
+    if first || cfg.default_name().is_none() && cfg.names().len() == 1 {
+        cfg.set_default(&name);
+    }
+    cfg.save()?;
+    let session = Session::open(ctx, name.clone(), profile.clone());
+    let _lock = ProfileLock::acquire(&ctx.data_dir, &name, ctx.lock_wait())?;
+    let user = ts.user.clone();
+    let scope = ts.scope.clone();
+    let t = session.persist(ts, Via::Login, base, caps)?;
+    report(
+        ctx,
+        &session,
+        &t,
+        user.as_ref().and_then(|u| u.label()),
+        scope.as_deref(),
+        args.json,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `-p`, else the only/default profile when it exists, else `default`.
+fn login_profile_name(ctx: &Ctx, cfg: &Config) -> Result<String, Failure> {
+    if let Some(p) = &ctx.global.profile {
+        check_profile_name(p)?;
+        return Ok(p.clone());
+    }
+    Ok(ctx
+        .profile_name(cfg)
+        .unwrap_or_else(|_| "default".to_string()))
+}
+
+/// Merges the flags given into the profile, checking URLs.
+fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
+    if let Some(kind) = a.provider {
+        p.provider = kind;
+    }
+    let set_url =
+        |slot: &mut Option<String>, v: &Option<String>, flag: &str| -> Result<(), Failure> {
+            if let Some(u) = v {
+                check_url(u).map_err(|m| usage(format!("--{flag}: {m}")))?;
+                *slot = Some(u.clone());
+            }
+            Ok(())
+        };
+    set_url(&mut p.base_url, &a.base_url, "base-url")?;
+    set_url(&mut p.api_url, &a.api_url, "api-url")?;
+    set_url(&mut p.oauth.issuer, &a.issuer, "issuer")?;
+    set_url(&mut p.oauth.token_url, &a.token_url, "token-url")?;
+    set_url(&mut p.oauth.auth_url, &a.auth_url, "auth-url")?;
+    set_url(&mut p.oauth.device_url, &a.device_url, "device-url")?;
+    if let Some(u) = &a.redirect_uri {
+        check_url(u).map_err(|m| usage(format!("--redirect-uri: {m}")))?;
+        p.oauth.redirect_uri = Some(u.clone());
+    }
+    if let Some(u) = &a.username {
+        p.username = Some(u.clone());
+    }
+    if let Some(c) = &a.client_id {
+        p.oauth.client_id = Some(c.clone());
+    }
+    if a.client_auth.is_some() {
+        p.oauth.client_auth = a.client_auth;
+    }
+    if a.flow.is_some() {
+        p.oauth.flow = a.flow;
+    }
+    if !a.scopes.is_empty() {
+        p.oauth.scopes = a.scopes.clone();
+    }
+    let is_oauth = matches!(p.provider, ProviderKind::Oauth2 | ProviderKind::Organicity);
+    let oauth_flag = a.issuer.is_some()
+        || a.token_url.is_some()
+        || a.auth_url.is_some()
+        || a.device_url.is_some()
+        || a.client_id.is_some()
+        || a.flow.is_some()
+        || a.client_auth.is_some();
+    if oauth_flag && !is_oauth {
+        return Err(usage(format!(
+            "OAuth flags (--issuer, --token-url, --client-id, --flow, ...) do not apply to provider '{}'",
+            value_name(&p.provider)
+        )));
+    }
+    Ok(())
+}
+
+/// The secrets stored by an earlier login, when the store can be read; a
+/// re-login reuses a saved client secret.
+fn existing_secrets(s: &Session, kind: StoreKind) -> Result<Option<StoredSecrets>, Failure> {
+    match s.store().load(&s.name) {
+        Ok(v) => Ok(v),
+        // An unusable keychain that was explicitly asked for is fatal now,
+        // before the user types a password.
+        Err(e) if kind == StoreKind::Keychain => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Where secrets come from: stdin lines (password first, then client
+/// secret), the environment, or a no-echo prompt on a terminal.
+#[derive(Default)]
+struct SecretInput {
+    lines: Option<std::vec::IntoIter<String>>,
+}
+
+impl SecretInput {
+    fn next_line(&mut self, what: &str) -> Result<Secret<String>, Failure> {
+        if self.lines.is_none() {
+            let stdin = std::io::stdin();
+            let lines: Vec<String> = stdin.lock().lines().map_while(Result::ok).collect();
+            self.lines = Some(lines.into_iter());
+        }
+        match self.lines.as_mut().and_then(Iterator::next) {
+            Some(l) if !l.is_empty() => Ok(Secret::new(l.trim_end_matches('\r').to_string())),
+            _ => Err(usage(format!("expected the {what} on stdin, got nothing"))),
+        }
+    }
+
+    fn password(&mut self, from_stdin: bool, profile: &str) -> Result<Secret<String>, Failure> {
+        if from_stdin {
+            return self.next_line("password");
+        }
+        if let Some(p) = env_secret("TOKCTL_PASSWORD") {
+            return Ok(p);
+        }
+        prompt_secret(&format!("Password for profile '{profile}': ")).ok_or_else(|| {
+            usage(
+                "no password source: use --password-stdin or TOKCTL_PASSWORD, or run in a terminal",
+            )
+        })
+    }
+
+    fn client_secret(&mut self, from_stdin: bool) -> Result<Option<Secret<String>>, Failure> {
+        if from_stdin {
+            return self.next_line("client secret").map(Some);
+        }
+        Ok(env_secret("TOKCTL_CLIENT_SECRET"))
+    }
+}
+
+fn env_secret(var: &str) -> Option<Secret<String>> {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+}
+
+fn prompt_secret(prompt: &str) -> Option<Secret<String>> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    rpassword::prompt_password(prompt)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Secret::new)
+}
+
+fn prompt_line(prompt: &str) -> Result<String, ()> {
+    if !std::io::stdin().is_terminal() {
+        return Err(());
+    }
+    eprint!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(drop)?;
+    let line = line.trim().to_string();
+    if line.is_empty() { Err(()) } else { Ok(line) }
+}
+
+fn report(
+    ctx: &Ctx,
+    s: &Session,
+    t: &crate::token::AccessToken,
+    user: Option<&str>,
+    scope: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let provider = value_name(&s.profile.provider);
+    let store = s.store().name();
+    if json {
+        let v = serde_json::json!({
+            "profile": s.name,
+            "provider": provider,
+            "user": user,
+            "store": store,
+            "scope": scope,
+            "expires_at": t.expires_at.map(rfc3339),
+            "expires_in": t.remaining(now()),
+        });
+        super::print_stdout(&format!("{v}\n"))?;
+    } else {
+        let who = user.map(|u| format!(" as {u}")).unwrap_or_default();
+        let validity = t
+            .remaining(now())
+            .map_or("of unknown lifetime".to_string(), |r| {
+                format!("valid for {}", human_span(r))
+            });
+        ctx.notice(&format!(
+            "logged in to profile '{}' ({provider}){who}; token {validity}; secrets in the {store} store",
+            s.name
+        ));
+    }
+    Ok(())
+}

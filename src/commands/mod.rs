@@ -1,0 +1,52 @@
+//! One module per subcommand; this one dispatches.
+
+mod completions;
+mod exec;
+mod info;
+mod login;
+mod logout;
+mod print_header;
+mod profiles;
+mod refresh;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use crate::ctx::Ctx;
+use crate::session::Session;
+use std::process::ExitCode;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Special modes first: completions never read the config or a store.
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let ctx = Ctx::new(cli.global)?;
+    match &cli.command {
+        Command::Login(a) => login::run(&ctx, a),
+        Command::Refresh(a) => refresh::run(&ctx, a),
+        Command::Info(a) => info::run(&ctx, a),
+        Command::PrintHeader(a) => print_header::run(&ctx, a),
+        Command::Exec(a) => exec::run(&ctx, a),
+        Command::Logout(a) => logout::run(&ctx, a),
+        Command::Profiles(a) => profiles::run(&ctx, a),
+        Command::Completions(_) => unreachable!("handled above"),
+    }
+}
+
+/// Opens the profile a command is about.
+fn open_session(ctx: &Ctx) -> anyhow::Result<(Config, Session<'_>)> {
+    let cfg = ctx.load_config()?;
+    let name = ctx.profile_name(&cfg)?;
+    let profile = cfg.profile(&name)?;
+    Ok((cfg, Session::open(ctx, name, profile)))
+}
+
+/// Writes to stdout; a closed pipe surfaces as an io error that `main` treats quietly.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

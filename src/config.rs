@@ -1,0 +1,423 @@
+//! The profile file: TOML edited in place with `toml_edit`, so that a user's
+//! comments and layout survive `tokctl login` updating a profile.
+//!
+//! Only non-secret settings live here. A file that does not parse is an
+//! error (exit 5) and is never rewritten: the next `login` must not destroy
+//! a file the user is halfway through editing.
+
+use crate::cli::{ClientAuth, Flow, ProviderKind, StoreKind, value_name};
+use crate::error::{Failure, config};
+use crate::fsutil;
+use clap::ValueEnum;
+use std::path::{Path, PathBuf};
+use toml_edit::{Array, DocumentMut, Item, Table, value};
+
+/// One profile's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Which API this profile speaks.
+    pub provider: ProviderKind,
+    /// Auth server base URL (provider default when absent).
+    pub base_url: Option<String>,
+    /// API base URL (realmassive's user entity).
+    pub api_url: Option<String>,
+    /// Username, e-mail or API key.
+    pub username: Option<String>,
+    /// Where the secrets of this profile live (written at login).
+    pub store: Option<StoreKind>,
+    /// Keep the access token in the cache file (default) or in the secret store.
+    pub cache: bool,
+    /// Explicit choice about saving the password / client secret.
+    pub save_credentials: Option<bool>,
+    /// OAuth / OIDC settings.
+    pub oauth: OAuthSettings,
+}
+
+/// The OAuth 2 / OIDC part of a profile.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OAuthSettings {
+    pub issuer: Option<String>,
+    pub token_url: Option<String>,
+    pub auth_url: Option<String>,
+    pub device_url: Option<String>,
+    pub revocation_url: Option<String>,
+    pub introspection_url: Option<String>,
+    pub userinfo_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_auth: Option<ClientAuth>,
+    pub flow: Option<Flow>,
+    pub scopes: Vec<String>,
+    pub redirect_uri: Option<String>,
+}
+
+impl Profile {
+    /// A new profile of `provider` with nothing else set.
+    pub fn new(provider: ProviderKind) -> Self {
+        Profile {
+            provider,
+            base_url: None,
+            api_url: None,
+            username: None,
+            store: None,
+            cache: true,
+            save_credentials: None,
+            oauth: OAuthSettings::default(),
+        }
+    }
+}
+
+/// The parsed profile file.
+#[derive(Debug)]
+pub struct Config {
+    path: PathBuf,
+    doc: DocumentMut,
+}
+
+impl Config {
+    /// Reads the file; a missing file is an empty configuration.
+    pub fn load(path: &Path) -> Result<Config, Failure> {
+        let doc = match fsutil::read_optional(path) {
+            Ok(None) => DocumentMut::new(),
+            Ok(Some(bytes)) => {
+                let text =
+                    String::from_utf8(bytes).map_err(|_| bad_file(path, "it is not UTF-8 text"))?;
+                text.parse::<DocumentMut>()
+                    .map_err(|e| bad_file(path, &first_line(&e.to_string())))?
+            }
+            Err(e) => {
+                return Err(config(format!("cannot read {}: {e}", path.display())));
+            }
+        };
+        if let Some(p) = doc.get("profiles")
+            && !p.is_table_like()
+        {
+            return Err(bad_file(path, "`profiles` must be a table"));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            doc,
+        })
+    }
+
+    /// Where the file lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Profile names in file order.
+    pub fn names(&self) -> Vec<String> {
+        self.profiles_table()
+            .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `default = "NAME"` setting.
+    pub fn default_name(&self) -> Option<&str> {
+        self.doc.get("default").and_then(Item::as_str)
+    }
+
+    /// Whether `name` exists.
+    pub fn contains(&self, name: &str) -> bool {
+        self.profiles_table().is_some_and(|t| t.contains_key(name))
+    }
+
+    /// Reads one profile, checking every field's type.
+    pub fn profile(&self, name: &str) -> Result<Profile, Failure> {
+        let table = self
+            .profiles_table()
+            .and_then(|t| t.get(name))
+            .ok_or_else(|| {
+                config(format!(
+                    "unknown profile '{name}' in {}",
+                    self.path.display()
+                ))
+                .hint("run `tokctl profiles` to list profiles, or `tokctl login --provider KIND -p NAME` to create one")
+            })?;
+        let t = table
+            .as_table_like()
+            .ok_or_else(|| bad_file(&self.path, &format!("profile '{name}' is not a table")))?;
+        let r = Reader {
+            t,
+            path: &self.path,
+            name,
+        };
+        let provider = r
+            .enum_val::<ProviderKind>("provider")?
+            .ok_or_else(|| bad_file(&self.path, &format!("profile '{name}' has no `provider`")))?;
+        Ok(Profile {
+            provider,
+            base_url: r.string("base_url")?,
+            api_url: r.string("api_url")?,
+            username: r.string("username")?,
+            store: r.enum_val("store")?,
+            cache: r.boolean("cache")?.unwrap_or(true),
+            save_credentials: r.boolean("save_credentials")?,
+            oauth: OAuthSettings {
+                issuer: r.string("issuer")?,
+                token_url: r.string("token_url")?,
+                auth_url: r.string("auth_url")?,
+                device_url: r.string("device_url")?,
+                revocation_url: r.string("revocation_url")?,
+                introspection_url: r.string("introspection_url")?,
+                userinfo_url: r.string("userinfo_url")?,
+                client_id: r.string("client_id")?,
+                client_auth: r.enum_val("client_auth")?,
+                flow: r.enum_val("flow")?,
+                scopes: r.strings("scopes")?,
+                redirect_uri: r.string("redirect_uri")?,
+            },
+        })
+    }
+
+    /// Writes `profile` into the document, touching only keys whose value
+    /// changed so that comments next to untouched keys stay where they are.
+    pub fn set_profile(&mut self, name: &str, p: &Profile) {
+        if !self.doc.contains_key("profiles") {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            self.doc.insert("profiles", Item::Table(t));
+        }
+        let profiles = self.doc["profiles"]
+            .as_table_like_mut()
+            .expect("checked at load");
+        if !profiles.contains_key(name) {
+            profiles.insert(name, Item::Table(Table::new()));
+        }
+        let t = profiles
+            .get_mut(name)
+            .and_then(Item::as_table_like_mut)
+            .expect("checked at load");
+        let o = &p.oauth;
+        let strings: [(&str, Option<String>); 16] = [
+            ("provider", Some(value_name(&p.provider))),
+            ("base_url", p.base_url.clone()),
+            ("api_url", p.api_url.clone()),
+            ("username", p.username.clone()),
+            ("store", p.store.as_ref().map(value_name)),
+            ("issuer", o.issuer.clone()),
+            ("token_url", o.token_url.clone()),
+            ("auth_url", o.auth_url.clone()),
+            ("device_url", o.device_url.clone()),
+            ("revocation_url", o.revocation_url.clone()),
+            ("introspection_url", o.introspection_url.clone()),
+            ("userinfo_url", o.userinfo_url.clone()),
+            ("client_id", o.client_id.clone()),
+            ("client_auth", o.client_auth.as_ref().map(value_name)),
+            ("flow", o.flow.as_ref().map(value_name)),
+            ("redirect_uri", o.redirect_uri.clone()),
+        ];
+        for (key, v) in strings {
+            match v {
+                Some(v) if t.get(key).and_then(Item::as_str) != Some(v.as_str()) => {
+                    t.insert(key, value(v));
+                }
+                Some(_) => {}
+                None => {
+                    t.remove(key);
+                }
+            }
+        }
+        if o.scopes.is_empty() {
+            t.remove("scopes");
+        } else if self_strings(t.get("scopes")) != o.scopes {
+            t.insert("scopes", value(o.scopes.iter().collect::<Array>()));
+        }
+        set_bool(t, "cache", (!p.cache).then_some(false));
+        set_bool(t, "save_credentials", p.save_credentials);
+    }
+
+    /// Sets `default = NAME`.
+    pub fn set_default(&mut self, name: &str) {
+        self.doc.insert("default", value(name));
+    }
+
+    /// Writes the file atomically.
+    pub fn save(&self) -> Result<(), Failure> {
+        if let Some(dir) = self.path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        fsutil::write_atomic(&self.path, self.doc.to_string().as_bytes())
+            .map_err(|e| config(format!("cannot write {}: {e}", self.path.display())))
+    }
+
+    fn profiles_table(&self) -> Option<&dyn toml_edit::TableLike> {
+        self.doc.get("profiles").and_then(Item::as_table_like)
+    }
+}
+
+fn set_bool(t: &mut dyn toml_edit::TableLike, key: &str, v: Option<bool>) {
+    match v {
+        Some(b) if t.get(key).and_then(Item::as_bool) != Some(b) => {
+            t.insert(key, value(b));
+        }
+        Some(_) => {}
+        None => {
+            t.remove(key);
+        }
+    }
+}
+
+fn self_strings(item: Option<&Item>) -> Vec<String> {
+    item.and_then(Item::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Typed access to one profile table with errors that name the key.
+struct Reader<'a> {
+    t: &'a dyn toml_edit::TableLike,
+    path: &'a Path,
+    name: &'a str,
+}
+
+impl Reader<'_> {
+    fn wrong(&self, key: &str, want: &str) -> Failure {
+        bad_file(
+            self.path,
+            &format!("`{key}` in profile '{}' must be {want}", self.name),
+        )
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, Failure> {
+        match self.t.get(key) {
+            None => Ok(None),
+            Some(i) => i
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| self.wrong(key, "a string")),
+        }
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>, Failure> {
+        match self.t.get(key) {
+            None => Ok(None),
+            Some(i) => i
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| self.wrong(key, "true or false")),
+        }
+    }
+
+    fn strings(&self, key: &str) -> Result<Vec<String>, Failure> {
+        match self.t.get(key) {
+            None => Ok(Vec::new()),
+            Some(i) => {
+                let arr = i
+                    .as_array()
+                    .ok_or_else(|| self.wrong(key, "a list of strings"))?;
+                arr.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| self.wrong(key, "a list of strings"))
+            }
+        }
+    }
+
+    fn enum_val<T: ValueEnum>(&self, key: &str) -> Result<Option<T>, Failure> {
+        let Some(s) = self.string(key)? else {
+            return Ok(None);
+        };
+        T::from_str(&s, true).map(Some).map_err(|_| {
+            let names: Vec<String> = T::value_variants().iter().map(value_name).collect();
+            self.wrong(key, &format!("one of {}", names.join(", ")))
+        })
+    }
+}
+
+fn bad_file(path: &Path, why: &str) -> Failure {
+    config(format!("invalid profile file {}: {why}", path.display()))
+        .hint("fix the file by hand; tokctl will not overwrite it while it is invalid")
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"# my tokens
+default = "work"   # the one I use most
+
+[profiles.work]
+# RealMassive production
+provider = "realmassive"
+username = "me@example.com" # my login
+"#;
+
+    fn load(text: &str) -> Result<Config, Failure> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        Config::load(&p)
+    }
+
+    #[test]
+    fn round_trip_keeps_comments() {
+        let mut c = load(SAMPLE).unwrap();
+        let mut p = c.profile("work").unwrap();
+        assert_eq!(p.provider, ProviderKind::Realmassive);
+        assert_eq!(c.default_name(), Some("work"));
+        p.store = Some(StoreKind::File);
+        p.oauth.scopes = vec!["a".into(), "b".into()];
+        c.set_profile("work", &p);
+        let text = c.doc.to_string();
+        assert!(text.contains("# my tokens"));
+        assert!(text.contains("# the one I use most"));
+        assert!(text.contains("# RealMassive production"));
+        assert!(text.contains("username = \"me@example.com\" # my login"));
+        assert!(text.contains("store = \"file\""));
+        let reread: DocumentMut = text.parse().unwrap();
+        let c2 = Config {
+            path: c.path.clone(),
+            doc: reread,
+        };
+        assert_eq!(c2.profile("work").unwrap(), p);
+    }
+
+    #[test]
+    fn new_profile_and_default() {
+        let mut c = load("").unwrap();
+        let mut p = Profile::new(ProviderKind::Oauth2);
+        p.oauth.flow = Some(Flow::Device);
+        p.cache = false;
+        c.set_profile("x", &p);
+        c.set_default("x");
+        assert_eq!(c.profile("x").unwrap(), p);
+        assert_eq!(c.names(), vec!["x"]);
+    }
+
+    #[test]
+    fn invalid_files_are_config_errors() {
+        for text in [
+            "[profiles.a\nprovider=",
+            "profiles = 3",
+            "[profiles.a]\nprovider = \"nope\"",
+            "[profiles.a]\nprovider = \"realmassive\"\ncache = \"yes\"",
+            "[profiles.a]\nusername = \"x\"",
+        ] {
+            let r = load(text).and_then(|c| c.profile("a"));
+            let e = r.expect_err(text);
+            assert_eq!(e.kind, crate::error::Kind::ConfigOrStore, "{text}");
+        }
+    }
+
+    #[test]
+    fn unknown_profile() {
+        let c = load(SAMPLE).unwrap();
+        let e = c.profile("nope").unwrap_err();
+        assert!(e.message().contains("unknown profile 'nope'"));
+    }
+}

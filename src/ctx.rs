@@ -1,0 +1,175 @@
+//! The resolved context every command runs in: paths, the chosen store,
+//! and the HTTP client, which is built only when a command first needs it.
+
+use crate::cli::{GlobalArgs, StoreKind};
+use crate::config::{Config, Profile};
+use crate::error::{Failure, Kind, config, usage};
+use crate::http::Http;
+use crate::store::SecretStore;
+use crate::store::cache::Cache;
+use crate::store::file::FileStore;
+use crate::store::keychain::KeychainStore;
+use std::cell::OnceCell;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long `auto` waits for a keychain to answer before using the file store.
+const KEYCHAIN_PROBE_WAIT: Duration = Duration::from_secs(2);
+
+/// Everything a command needs besides its own arguments.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+    http: OnceCell<Http>,
+}
+
+impl Ctx {
+    /// Resolves paths from flags, the environment and the OS conventions.
+    pub fn new(global: GlobalArgs) -> Result<Ctx, Failure> {
+        let dirs = || {
+            directories::BaseDirs::new().ok_or_else(|| {
+                config("cannot find the home directory; set TOKCTL_CONFIG and TOKCTL_DATA_DIR")
+            })
+        };
+        let config_path = match &global.config {
+            Some(p) => p.clone(),
+            None => dirs()?.config_dir().join("tokctl").join("config.toml"),
+        };
+        let data_dir = match std::env::var_os("TOKCTL_DATA_DIR").filter(|v| !v.is_empty()) {
+            Some(p) => PathBuf::from(p),
+            None => dirs()?.data_dir().join("tokctl"),
+        };
+        Ok(Ctx {
+            global,
+            config_path,
+            data_dir,
+            http: OnceCell::new(),
+        })
+    }
+
+    /// Reads the profile file.
+    pub fn load_config(&self) -> Result<Config, Failure> {
+        Config::load(&self.config_path)
+    }
+
+    /// The HTTP client (settings only until the first request).
+    pub fn http(&self) -> &Http {
+        self.http.get_or_init(|| {
+            Http::new(
+                self.global.timeout,
+                self.global.cacert.clone(),
+                self.global.verbose,
+            )
+        })
+    }
+
+    /// The access-token cache.
+    pub fn cache(&self) -> Cache {
+        Cache::new(&self.data_dir)
+    }
+
+    /// The profile this command is about: `-p`/`TOKCTL_PROFILE`, else the
+    /// file's `default`, else its only profile.
+    pub fn profile_name(&self, cfg: &Config) -> Result<String, Failure> {
+        if let Some(p) = &self.global.profile {
+            check_profile_name(p)?;
+            return Ok(p.clone());
+        }
+        if let Some(d) = cfg.default_name() {
+            return Ok(d.to_string());
+        }
+        let names = cfg.names();
+        match names.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Err(Failure::new(Kind::LoginRequired, "no profiles yet")
+                .hint("create one with `tokctl login --provider KIND -p NAME`")),
+            _ => Err(usage(format!(
+                "several profiles and no default: choose one with -p ({})",
+                names.join(", ")
+            ))
+            .hint("or set `default = \"NAME\"` at the top of the profile file")),
+        }
+    }
+
+    /// The store kind in force for a profile: the flag or environment, else
+    /// the profile's recorded choice, else `auto`.
+    pub fn store_kind(&self, profile: &Profile) -> StoreKind {
+        self.global
+            .store
+            .or(profile.store)
+            .unwrap_or(StoreKind::Auto)
+    }
+
+    /// Turns `auto` into a concrete store: the keychain when it answers,
+    /// else the file store with one warning.
+    pub fn resolve_auto(&self, kind: StoreKind) -> StoreKind {
+        if kind != StoreKind::Auto {
+            return kind;
+        }
+        match KeychainStore::probe(KEYCHAIN_PROBE_WAIT) {
+            Ok(()) => StoreKind::Keychain,
+            Err(why) => {
+                self.notice(&format!(
+                    "warning: no usable keychain ({why}); keeping secrets in {} (mode 0600)",
+                    FileStore::new(self.data_dir.clone()).path().display()
+                ));
+                StoreKind::File
+            }
+        }
+    }
+
+    /// The store object for a concrete kind.
+    pub fn open_store(&self, kind: StoreKind) -> Box<dyn SecretStore> {
+        match self.resolve_auto(kind) {
+            StoreKind::Keychain => Box::new(KeychainStore),
+            _ => Box::new(FileStore::new(self.data_dir.clone())),
+        }
+    }
+
+    /// A progress line or notice on stderr, unless `--quiet`.
+    pub fn notice(&self, msg: &str) {
+        if !self.global.quiet {
+            eprintln!("tokctl: {msg}");
+        }
+    }
+
+    /// How long to wait for another process's renewal: its requests may each
+    /// take the full timeout (a refresh, then possibly a re-login).
+    pub fn lock_wait(&self) -> Duration {
+        self.global.timeout * 2 + Duration::from_secs(5)
+    }
+}
+
+/// Profile names become file names: keep them to a safe alphabet.
+pub fn check_profile_name(name: &str) -> Result<(), Failure> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(usage(format!(
+            "invalid profile name '{}': use letters, digits, '-', '_', '.', '@' (at most 64)",
+            crate::error::sanitize(name)
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names() {
+        for ok in ["default", "work-1", "a.b", "me@host"] {
+            assert!(check_profile_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../x", "a/b", ".hidden", "sp ace", &"x".repeat(65)] {
+            assert!(check_profile_name(bad).is_err(), "{bad}");
+        }
+    }
+}

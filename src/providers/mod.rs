@@ -1,0 +1,217 @@
+//! The [`Provider`] trait, the registry of kinds, and the response parsing
+//! the providers share.
+//!
+//! Providers speak HTTP and return values, nothing else: they never touch
+//! the store, the config file, stdout or the lock. The session layer decides
+//! what to persist. Optional operations default to "unsupported".
+
+pub mod realmassive;
+
+use crate::cli::{ProviderKind, value_name};
+use crate::config::{OAuthSettings, Profile};
+use crate::error::{Failure, Kind, remote};
+use crate::http::{Http, Response};
+use crate::secret::Secret;
+use crate::token::{RefreshExpiry, TokenSet, UserInfo, claim_i64, jwt_exp};
+use serde_json::Value;
+
+/// What a provider can do, for the session layer's renewal policy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Caps {
+    /// Has a refresh-token grant.
+    pub refresh: bool,
+    /// Can log in again unattended from saved credentials.
+    pub relogin: bool,
+    /// Saves credentials unless told not to (API keys, client credentials).
+    pub save_credentials_by_default: bool,
+    /// Login needs a username.
+    pub needs_username: bool,
+    /// Login needs a password (or API secret).
+    pub needs_password: bool,
+}
+
+/// The secrets and names a login (or a re-login) uses.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub username: Option<String>,
+    pub password: Option<Secret<String>>,
+    pub client_secret: Option<Secret<String>>,
+}
+
+/// How an interactive login may talk to the user.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Interaction {
+    /// Nothing may be asked: this is an unattended re-login.
+    pub unattended: bool,
+    /// Print the authorization URL instead of opening a browser.
+    pub no_browser: bool,
+    /// No progress on stderr.
+    pub quiet: bool,
+}
+
+/// One authentication API.
+pub trait Provider {
+    /// What this provider can do with the profile's settings.
+    fn caps(&self) -> Caps;
+
+    /// The endpoints, for `info` (name, URL).
+    fn endpoints(&self) -> Vec<(&'static str, String)>;
+
+    /// Called at login before [`Provider::login`]: fetches settings the
+    /// profile should remember (OIDC discovery). Default: nothing.
+    fn discover(&mut self, _http: &Http) -> Result<Option<OAuthSettings>, Failure> {
+        Ok(None)
+    }
+
+    /// Obtains a token set from credentials.
+    fn login(
+        &self,
+        http: &Http,
+        creds: &Credentials,
+        how: Interaction,
+    ) -> Result<TokenSet, Failure>;
+
+    /// Exchanges a refresh token for a new token set.
+    fn refresh(
+        &self,
+        _http: &Http,
+        _rt: &Secret<String>,
+        _creds: &Credentials,
+    ) -> Result<TokenSet, Failure> {
+        Err(unsupported("refreshing a token"))
+    }
+
+    /// Asks the provider's info endpoint about the token.
+    fn remote_info(
+        &self,
+        _http: &Http,
+        _access: &Secret<String>,
+        _user: Option<&UserInfo>,
+    ) -> Result<Value, Failure> {
+        Err(unsupported("`info --remote`"))
+    }
+
+    /// Revokes tokens at the server, best effort. Default: nothing to do.
+    fn revoke(&self, _http: &Http, _tokens: &Revocable) -> Result<(), Failure> {
+        Ok(())
+    }
+}
+
+/// The tokens `logout` can revoke.
+#[derive(Debug, Default)]
+pub struct Revocable {
+    pub access_token: Option<Secret<String>>,
+    pub refresh_token: Option<Secret<String>>,
+    pub client_secret: Option<Secret<String>>,
+}
+
+/// Builds the provider for a profile. The match is exhaustive, so a new
+/// kind does not compile until it is wired in here.
+pub fn build(profile: &Profile) -> Result<Box<dyn Provider>, Failure> {
+    Ok(match profile.provider {
+        ProviderKind::Realmassive => Box::new(realmassive::RealMassive::new(profile)),
+        kind => {
+            return Err(Failure::new(
+                Kind::Usage,
+                format!("provider '{}' is not supported yet", value_name(&kind)),
+            ));
+        }
+    })
+}
+
+/// The error for an operation a provider does not have.
+pub fn unsupported(what: &str) -> Failure {
+    Failure::new(
+        Kind::Usage,
+        format!("{what} is not supported by this provider"),
+    )
+}
+
+/// `base` without a trailing slash, joined with `path`.
+pub fn join(base: &str, path: &str) -> String {
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+/// Reads a failed response to a credential-bearing request (`what` is e.g.
+/// "login" or "refresh"). 401, or 400/403 with a JSON error, means the
+/// server rejected the credentials or token: exit 3. Anything else — 5xx,
+/// 429, HTML from a proxy — is the server's failure: exit 4.
+pub fn auth_failure(resp: &Response, what: &str) -> Failure {
+    let rejected =
+        resp.status == 401 || (matches!(resp.status, 400 | 403) && resp.error_text().is_some());
+    if rejected {
+        let why = resp
+            .error_text()
+            .unwrap_or_else(|| format!("HTTP {}", resp.status));
+        Failure::new(
+            Kind::LoginRequired,
+            format!("the server rejected the {what}: {why}"),
+        )
+    } else {
+        remote(format!("{what} failed: {}", resp.status_summary()))
+    }
+}
+
+/// A JSON object's string field.
+pub fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// Parses an OAuth-shaped token response (`access_token`, `token_type`,
+/// `expires_in`, `refresh_token`, `refresh_expires_in`, `id_token`, `scope`),
+/// the shape RealMassive, Keycloak, Vivacity and Doorkeeper share.
+///
+/// Expiry: `expires_in` counted from when the request was sent; else the
+/// access JWT's `exp` corrected by the server's clock offset. A
+/// `refresh_expires_in` of 0 with a refresh token present means "never"
+/// (Keycloak offline tokens); without a refresh token it means nothing.
+pub fn parse_token_response(resp: &Response, v: &Value, what: &str) -> Result<TokenSet, Failure> {
+    let access = str_field(v, "access_token")
+        .ok_or_else(|| remote(format!("{what}: the server's answer has no access_token")))?;
+    let token_type = str_field(v, "token_type").unwrap_or("Bearer");
+    if !token_type.eq_ignore_ascii_case("bearer") {
+        return Err(remote(format!(
+            "{what}: the server issued a '{}' token; only bearer tokens are supported",
+            crate::error::sanitize(token_type)
+        )));
+    }
+    let mut ts = TokenSet::bearer(access.to_string());
+    ts.token_type = token_type.to_string();
+    ts.obtained_at = resp.sent_at;
+    ts.expires_at = claim_i64(v, "expires_in").map(|s| resp.sent_at + s);
+    ts.expiry_from_jwt(resp.clock_offset);
+    ts.refresh_token = str_field(v, "refresh_token").map(|s| Secret::new(s.to_string()));
+    if let Some(rt) = &ts.refresh_token {
+        ts.refresh_expiry = match claim_i64(v, "refresh_expires_in") {
+            Some(0) => RefreshExpiry::Never,
+            Some(s) => RefreshExpiry::At(resp.sent_at + s),
+            None => jwt_exp(rt.expose()).map_or(RefreshExpiry::Unknown, |e| {
+                RefreshExpiry::At(e - resp.clock_offset)
+            }),
+        };
+    }
+    ts.id_token = str_field(v, "id_token").map(|s| Secret::new(s.to_string()));
+    ts.scope = str_field(v, "scope").map(str::to_string);
+    Ok(ts)
+}
+
+/// Sends a request and returns its JSON body when the status is 2xx, else
+/// the [`auth_failure`] for `what`.
+pub fn expect_json(resp: Response, what: &str) -> Result<(Response, Value), Failure> {
+    if !resp.ok() {
+        return Err(auth_failure(&resp, what));
+    }
+    let v = resp.json(what)?;
+    Ok((resp, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_handles_slashes() {
+        assert_eq!(join("https://a/", "/x"), "https://a/x");
+        assert_eq!(join("https://a", "/x"), "https://a/x");
+    }
+}

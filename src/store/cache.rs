@@ -1,0 +1,111 @@
+//! The access-token cache: `<data dir>/cache/<profile>.json`, 0600, atomic.
+//!
+//! It keeps `print-header` off the keychain's D-Bus round trip when the
+//! token is fresh. It also remembers non-secret facts (who the user is, how
+//! the token can be renewed) so that `profiles` needs no keychain either.
+//! It is only a cache: a damaged file reads as absent and is rewritten at
+//! the next renewal.
+
+use crate::fsutil;
+use crate::token::{AccessToken, RefreshExpiry, UserInfo};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How an expired access token can be renewed without the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Renewal {
+    /// No unattended renewal: log in again.
+    #[default]
+    None,
+    /// A refresh token is stored.
+    Refresh,
+    /// Saved credentials allow a new login.
+    Relogin,
+}
+
+/// One profile's cache file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CacheRecord {
+    /// The access token; absent for `cache = false` profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessToken>,
+    /// When the access token expires, also kept for `cache = false` profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub renewal: Renewal,
+    #[serde(default)]
+    pub refresh_expiry: RefreshExpiry,
+}
+
+/// The cache directory.
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    /// The cache under `data_dir`.
+    pub fn new(data_dir: &Path) -> Self {
+        Cache {
+            dir: data_dir.join("cache"),
+        }
+    }
+
+    /// The file for `profile`.
+    pub fn path(&self, profile: &str) -> PathBuf {
+        self.dir.join(format!("{profile}.json"))
+    }
+
+    /// Reads the record; absent or damaged both read as `None`.
+    pub fn read(&self, profile: &str) -> Option<CacheRecord> {
+        let bytes = std::fs::read(self.path(profile)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Replaces the record.
+    pub fn write(&self, profile: &str, rec: &CacheRecord) -> std::io::Result<()> {
+        fsutil::private_dir(&self.dir)?;
+        let json = serde_json::to_vec(rec).expect("cache serializes");
+        fsutil::write_atomic(&self.path(profile), &json)
+    }
+
+    /// Removes the record; a missing file is fine.
+    pub fn remove(&self, profile: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(self.path(profile)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn damaged_cache_reads_as_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Cache::new(dir.path());
+        assert_eq!(c.read("p"), None);
+        let rec = CacheRecord {
+            access: Some(AccessToken {
+                token: Secret::new("t".into()),
+                token_type: "Bearer".into(),
+                obtained_at: 1,
+                expires_at: Some(2),
+            }),
+            renewal: Renewal::Refresh,
+            ..Default::default()
+        };
+        c.write("p", &rec).unwrap();
+        assert_eq!(c.read("p"), Some(rec));
+        std::fs::write(c.path("p"), b"{garbage").unwrap();
+        assert_eq!(c.read("p"), None);
+    }
+}

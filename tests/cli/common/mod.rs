@@ -1,0 +1,226 @@
+//! The shared test environment: an isolated temp dir for config, data and
+//! HOME, the real binary, and helpers for the providers' mock servers.
+
+#![allow(dead_code)] // each test module uses a different subset
+
+pub mod oidc;
+
+use assert_cmd::Command;
+use httpmock::prelude::*;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// One isolated tokctl installation.
+pub struct TestEnv {
+    pub dir: TempDir,
+    /// Secrets planted by the test: none may appear in output.
+    pub secrets: Vec<String>,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        TestEnv {
+            dir: tempfile::tempdir().expect("temp dir"),
+            secrets: Vec::new(),
+        }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config").join("config.toml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// `tokctl` with the environment pointed into the temp dir, every
+    /// inherited `TOKCTL_*` removed, the file store, and no proxies.
+    pub fn tokctl(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("tokctl"));
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("TOKCTL_") {
+                cmd.env_remove(k);
+            }
+        }
+        let home = self.dir.path().join("home");
+        cmd.env("TOKCTL_CONFIG", self.config_path())
+            .env("TOKCTL_DATA_DIR", self.data_dir())
+            .env("TOKCTL_STORE", "file")
+            .env("TOKCTL_TIMEOUT", "5s")
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("BROWSER");
+        cmd
+    }
+
+    /// Remembers a secret that must never show up in any output.
+    pub fn plant(&mut self, secret: &str) -> String {
+        self.secrets.push(secret.to_string());
+        secret.to_string()
+    }
+
+    /// Panics if stdout or stderr contains any planted secret.
+    pub fn assert_no_secret(&self, out: &std::process::Output) {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for s in &self.secrets {
+            assert!(
+                !all.contains(s.as_str()),
+                "secret {s:?} leaked in output:\n{all}"
+            );
+        }
+    }
+
+    pub fn secrets_json(&self) -> Value {
+        let text =
+            std::fs::read_to_string(self.data_dir().join("secrets.json")).expect("secrets.json");
+        serde_json::from_str(&text).expect("secrets.json is JSON")
+    }
+
+    pub fn cache_json(&self, profile: &str) -> Value {
+        let text = std::fs::read_to_string(
+            self.data_dir()
+                .join("cache")
+                .join(format!("{profile}.json")),
+        )
+        .expect("cache file");
+        serde_json::from_str(&text).expect("cache is JSON")
+    }
+
+    /// Rewrites a profile's cache so that its access token looks expired.
+    pub fn expire_cache(&self, profile: &str) {
+        let path = self
+            .data_dir()
+            .join("cache")
+            .join(format!("{profile}.json"));
+        let mut v = self.cache_json(profile);
+        v["access"]["expires_at"] = json!(1);
+        v["expires_at"] = json!(1);
+        std::fs::write(path, v.to_string()).unwrap();
+    }
+
+    pub fn config_text(&self) -> String {
+        std::fs::read_to_string(self.config_path()).unwrap_or_default()
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.config_path().parent().unwrap()).unwrap();
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+}
+
+/// Reads a file's bytes, if it exists.
+pub fn read(path: &Path) -> Option<Vec<u8>> {
+    std::fs::read(path).ok()
+}
+
+/// A JWT-shaped token (unsigned) with the given claims.
+pub fn fake_jwt(claims: Value) -> String {
+    use base64::Engine;
+    let e = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.c2ln",
+        e(&json!({"alg":"HS256","typ":"JWT"})),
+        e(&claims)
+    )
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+pub const RM_PASSWORD: &str = "correct horse battery staple";
+pub const RM_USER_ID: &str = "1295335289799050885";
+
+/// The body RealMassive's login answers with (seed document shape).
+pub fn rm_login_body(access: &str, refresh: &str, expires_in: i64) -> Value {
+    json!({
+        "access_token": access,
+        "avatar": null,
+        "expires_in": expires_in,
+        "plan": null,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "user": {
+            "attributes": {
+                "created": "2016-05-16T19:39:07.185430",
+                "deleted": false,
+                "email": "wayspurrchen@realmassive.com",
+                "tos_status": "ACCEPTED",
+                "updated": "2016-05-16T19:39:15.885950"
+            },
+            "id": RM_USER_ID,
+            "relationships": {"memberships": {"links": {"related": "/users/1295335289799050885/memberships"}}},
+            "type": "users"
+        }
+    })
+}
+
+/// Mocks a successful RealMassive login returning `access`/`refresh`.
+pub fn mock_rm_login<'a>(
+    srv: &'a MockServer,
+    access: &str,
+    refresh: &str,
+    expires_in: i64,
+) -> httpmock::Mock<'a> {
+    let body = rm_login_body(access, refresh, expires_in);
+    srv.mock(|when, then| {
+        when.method(POST)
+            .path("/accounts/login")
+            .header("content-type", "application/json")
+            .json_body(json!({"email": "wayspurrchen@realmassive.com", "password": RM_PASSWORD}));
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    })
+}
+
+impl TestEnv {
+    /// Logs profile `name` in to a RealMassive mock; returns the access token.
+    pub fn login_realmassive(&mut self, srv: &MockServer, name: &str, expires_in: i64) -> String {
+        let access = self.plant(&fake_jwt(json!({"iss":"realmassive","sub":"wayspurrchen@realmassive.com","exp": now() + expires_in})));
+        let refresh = self.plant(&format!("rm-refresh-{name}-initial"));
+        self.plant(RM_PASSWORD);
+        let mut m = mock_rm_login(srv, &access, &refresh, expires_in);
+        let out = self
+            .tokctl()
+            .args([
+                "login",
+                "-p",
+                name,
+                "--provider",
+                "realmassive",
+                "--base-url",
+                &srv.base_url(),
+                "--username",
+                "wayspurrchen@realmassive.com",
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{RM_PASSWORD}\n"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "login failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.assert_no_secret(&out);
+        m.assert();
+        m.delete();
+        access
+    }
+}
