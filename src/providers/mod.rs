@@ -5,9 +5,13 @@
 //! the store, the config file, stdout or the lock. The session layer decides
 //! what to persist. Optional operations default to "unsupported".
 
+pub mod collectiveaccess;
+pub mod makeshift;
+pub mod oauth2;
 pub mod realmassive;
+pub mod vivacity;
 
-use crate::cli::{ProviderKind, value_name};
+use crate::cli::ProviderKind;
 use crate::config::{OAuthSettings, Profile};
 use crate::error::{Failure, Kind, remote};
 use crate::http::{Http, Response};
@@ -110,12 +114,12 @@ pub struct Revocable {
 pub fn build(profile: &Profile) -> Result<Box<dyn Provider>, Failure> {
     Ok(match profile.provider {
         ProviderKind::Realmassive => Box::new(realmassive::RealMassive::new(profile)),
-        kind => {
-            return Err(Failure::new(
-                Kind::Usage,
-                format!("provider '{}' is not supported yet", value_name(&kind)),
-            ));
+        ProviderKind::Collectiveaccess => {
+            Box::new(collectiveaccess::CollectiveAccess::new(profile)?)
         }
+        ProviderKind::Makeshift => Box::new(makeshift::MakeShift::new(profile)?),
+        ProviderKind::Vivacity => Box::new(vivacity::Vivacity::new(profile)?),
+        ProviderKind::Oauth2 | ProviderKind::Organicity => Box::new(oauth2::OAuth2::new(profile)?),
     })
 }
 

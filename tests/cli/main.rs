@@ -1,4 +1,16 @@
 //! Integration tests: the real `tokctl` binary against mock and real servers.
+//! One binary (faster to link), one module per area.
 
 mod common;
+
+mod collectiveaccess;
+mod concurrency;
+mod errors;
+mod exec;
+mod keychain;
+mod makeshift;
+mod oauth2;
+mod print_header;
 mod realmassive;
+mod storage;
+mod vivacity;

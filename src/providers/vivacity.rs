@@ -1,0 +1,36 @@
+//! Vivacity provider (`vivacity`). Stub: being written.
+
+use super::{Caps, Credentials, Interaction, Provider, unsupported};
+use crate::config::Profile;
+use crate::error::Failure;
+use crate::http::Http;
+use crate::token::TokenSet;
+
+/// The Vivacity API.
+pub struct Vivacity;
+
+impl Vivacity {
+    /// From the profile's settings.
+    pub fn new(_p: &Profile) -> Result<Self, Failure> {
+        Ok(Vivacity)
+    }
+}
+
+impl Provider for Vivacity {
+    fn caps(&self) -> Caps {
+        Caps::default()
+    }
+
+    fn endpoints(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    fn login(
+        &self,
+        _http: &Http,
+        _creds: &Credentials,
+        _how: Interaction,
+    ) -> Result<TokenSet, Failure> {
+        Err(unsupported("logging in"))
+    }
+}

@@ -1,0 +1,1 @@
+//! Tests: collectiveaccess (being written).

@@ -1,0 +1,1 @@
+//! Tests: exec (being written).

@@ -1,0 +1,1 @@
+//! Tests: keychain (being written).

@@ -1,0 +1,1 @@
+//! Tests: makeshift (being written).

@@ -1,0 +1,1 @@
+//! Tests: oauth2 (being written).

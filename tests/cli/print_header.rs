@@ -1,0 +1,1 @@
+//! Tests: print_header (being written).

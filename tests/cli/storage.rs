@@ -1,0 +1,1 @@
+//! Tests: storage (being written).

@@ -1,0 +1,1 @@
+//! Tests: vivacity (being written).
