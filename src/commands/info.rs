@@ -112,7 +112,12 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<ExitCode> {
     }
     if args.remote {
         let t = session.ensure_fresh(Duration::ZERO)?;
-        let remote = provider.remote_info(ctx.http(), &t.token, rec.user.as_ref())?;
+        let creds = providers::Credentials {
+            username: p.username.clone(),
+            password: None,
+            client_secret: s.client_secret.clone(),
+        };
+        let remote = provider.remote_info_with(ctx.http(), &t.token, rec.user.as_ref(), &creds)?;
         v.insert("remote".into(), remote);
     }
     let out = if args.json {

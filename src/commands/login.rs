@@ -21,10 +21,15 @@ use std::process::ExitCode;
 pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = ctx.load_config()?;
     let name = login_profile_name(ctx, &cfg)?;
-    let mut profile = match (cfg.contains(&name), args.provider) {
-        (true, _) => cfg.profile(&name)?,
-        (false, Some(kind)) => Profile::new(kind),
-        (false, None) => {
+    let stored = if cfg.contains(&name) {
+        Some(cfg.profile(&name)?)
+    } else {
+        None
+    };
+    let mut profile = match (stored.clone(), args.provider) {
+        (Some(p), _) => p,
+        (None, Some(kind)) => Profile::new(kind),
+        (None, None) => {
             return Err(
                 usage(format!("profile '{name}' is new: --provider is required"))
                     .hint("e.g. `tokctl login --provider realmassive --username you@example.com`")
@@ -67,8 +72,26 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     }
     creds.client_secret = match input.client_secret(args.client_secret_stdin)? {
         Some(s) => Some(s),
-        None => previous.as_ref().and_then(|p| p.client_secret.clone()),
+        // A stored secret is reused only for the same client at the same
+        // server: it must never be sent to a server it was not issued by.
+        None if stored
+            .as_ref()
+            .is_some_and(|old| same_client(old, &profile)) =>
+        {
+            previous.as_ref().and_then(|p| p.client_secret.clone())
+        }
+        None => None,
     };
+    if caps.needs_client_secret && creds.client_secret.is_none() {
+        creds.client_secret = Some(
+            prompt_secret(&format!("Client secret for profile '{name}': ")).ok_or_else(|| {
+                usage(format!(
+                    "profile '{name}' uses a confidential client: its secret is needed"
+                ))
+                .hint("give it with --client-secret-stdin or TOKCTL_CLIENT_SECRET")
+            })?,
+        );
+    }
 
     let how = Interaction {
         unattended: false,
@@ -142,6 +165,23 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
             }
             Ok(())
         };
+    // Endpoints learned from one server mean nothing for another: a new
+    // issuer or base URL forgets them (discovery, or the flags below, fill
+    // them again).
+    let moved = |old: &Option<String>, new: &Option<String>| new.is_some() && new != old;
+    if moved(&p.oauth.issuer, &a.issuer) || moved(&p.base_url, &a.base_url) {
+        let o = &mut p.oauth;
+        for url in [
+            &mut o.token_url,
+            &mut o.auth_url,
+            &mut o.device_url,
+            &mut o.revocation_url,
+            &mut o.introspection_url,
+            &mut o.userinfo_url,
+        ] {
+            *url = None;
+        }
+    }
     set_url(&mut p.base_url, &a.base_url, "base-url")?;
     set_url(&mut p.api_url, &a.api_url, "api-url")?;
     set_url(&mut p.oauth.issuer, &a.issuer, "issuer")?;
@@ -182,6 +222,16 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// Whether two versions of a profile talk to the same OAuth client at the
+/// same server.
+fn same_client(old: &Profile, new: &Profile) -> bool {
+    old.provider == new.provider
+        && old.base_url == new.base_url
+        && old.oauth.issuer == new.oauth.issuer
+        && old.oauth.token_url == new.oauth.token_url
+        && old.oauth.client_id == new.oauth.client_id
 }
 
 /// The secrets stored by an earlier login, when the store can be read; a

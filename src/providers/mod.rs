@@ -32,6 +32,8 @@ pub struct Caps {
     pub needs_username: bool,
     /// Login needs a password (or API secret).
     pub needs_password: bool,
+    /// Login needs a client secret (a confidential OAuth client).
+    pub needs_client_secret: bool,
 }
 
 /// The secrets and names a login (or a re-login) uses.
@@ -93,6 +95,19 @@ pub trait Provider {
         _user: Option<&UserInfo>,
     ) -> Result<Value, Failure> {
         Err(unsupported("`info --remote`"))
+    }
+
+    /// [`Provider::remote_info`] with the stored credentials, for info
+    /// endpoints that need client authentication (OAuth introspection).
+    /// Default: the credentials are not needed.
+    fn remote_info_with(
+        &self,
+        http: &Http,
+        access: &Secret<String>,
+        user: Option<&UserInfo>,
+        _creds: &Credentials,
+    ) -> Result<Value, Failure> {
+        self.remote_info(http, access, user)
     }
 
     /// Revokes tokens at the server, best effort. Default: nothing to do.

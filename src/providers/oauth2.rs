@@ -1,36 +1,351 @@
-//! OAuth2 provider (`oauth2`). Stub: being written.
+//! OAuth 2 / OpenID Connect (`oauth2`, aliases `oidc` and `keycloak`), and
+//! the `organicity` preset of it (seed organicity.md, wire notes §3).
+//!
+//! This module wires the pieces into the [`Provider`] trait; each piece
+//! has one job: [`settings`] (presets and defaults), [`discovery`],
+//! [`client`] (client authentication), [`authcode`] with [`pkce`],
+//! [`loopback`] and [`browser`], [`device`], [`idtoken`], [`inspect`]
+//! (`info --remote`) and [`revoke`] (`logout`).
+//!
+//! Choices where the documents leave room:
+//! - Endpoints come from discovery at login and are remembered in the
+//!   profile; explicit `--token-url`/`--auth-url`/`--device-url` win. The
+//!   profile file may also hold `revocation_url`, `introspection_url` and
+//!   `userinfo_url` for servers without discovery.
+//! - `--base-url` is the issuer for `oauth2`; for `organicity` it is the
+//!   Keycloak base, the realm path `/realms/organicity` is appended.
+//! - Organicity preset: issuer `https://accounts.organicity.eu/realms/organicity`,
+//!   scope `offline_access` (exactly what the tutorial adds; no `openid`),
+//!   flow auth-code, client auth basic (option A), and the redirect URI the
+//!   tutorial registers, `http://localhost:3000/auth/oauth2/callback`.
+//!   Its clients are confidential, so a client secret is required.
+//! - A generic OIDC profile (one with an issuer) asks for `openid` when the
+//!   user named no scope, so that an ID token and userinfo exist.
+//! - Flow default: auth-code when an authorization endpoint is known;
+//!   otherwise the user is asked on a terminal, and it is a usage error
+//!   elsewhere. The flow used is remembered in the profile.
+//! - Renewal: the refresh-token grant for every flow. Unattended re-login
+//!   only where no person is needed: client-credentials (its secret is
+//!   always stored), and password with a password saved on request.
+//! - The `typ: Offline` in Organicity's sample response is the refresh
+//!   JWT's claim, not a response field: it is not required, and `info`
+//!   shows it from the refresh token.
+//! - The time a person has to finish a browser or device sign-in is 5
+//!   minutes, or the humantime value of `TOKCTL_AUTH_WAIT`.
 
-use super::{Caps, Credentials, Interaction, Provider, unsupported};
-use crate::config::Profile;
-use crate::error::Failure;
+mod authcode;
+mod browser;
+mod client;
+mod device;
+mod discovery;
+mod idtoken;
+mod inspect;
+mod loopback;
+mod pkce;
+mod revoke;
+mod settings;
+
+use super::{Caps, Credentials, Interaction, Provider, Revocable};
+use crate::cli::{Flow, ProviderKind, value_name};
+use crate::config::{OAuthSettings, Profile};
+use crate::error::{Failure, Kind, usage};
 use crate::http::Http;
-use crate::token::TokenSet;
+use crate::secret::Secret;
+use crate::token::{TokenSet, UserInfo};
+use client::Client;
+use serde_json::Value;
+use settings::Settings;
+use std::io::IsTerminal;
+use std::time::Duration;
 
-/// The OAuth2 API.
-pub struct OAuth2;
+/// How long a person may take to sign in, unless TOKCTL_AUTH_WAIT says.
+const DEFAULT_AUTH_WAIT: Duration = Duration::from_secs(300);
+
+/// An OAuth 2 / OpenID Connect server.
+pub struct OAuth2 {
+    s: Settings,
+}
 
 impl OAuth2 {
-    /// From the profile's settings.
-    pub fn new(_p: &Profile) -> Result<Self, Failure> {
-        Ok(OAuth2)
+    /// From the profile's settings (never fails: what is missing is
+    /// reported when it is needed, so `info` works on any profile).
+    pub fn new(p: &Profile) -> Result<Self, Failure> {
+        Ok(OAuth2 {
+            s: Settings::from_profile(p),
+        })
+    }
+
+    fn name(&self) -> String {
+        value_name(&self.s.kind)
+    }
+
+    fn client<'a>(&'a self, secret: Option<&'a Secret<String>>) -> Result<Client<'a>, Failure> {
+        let id = self
+            .s
+            .client_id
+            .as_deref()
+            .ok_or_else(|| self.no_client_id())?;
+        Ok(Client {
+            id,
+            secret,
+            method: self.s.client_auth,
+        })
+    }
+
+    fn no_client_id(&self) -> Failure {
+        let hint = if self.s.kind == ProviderKind::Organicity {
+            "give --client-id with the client id the Organicity Experimenter Portal shows for your experiment"
+        } else {
+            "give --client-id with the id the authorization server registered for tokctl"
+        };
+        usage(format!("{} needs a client id", self.name())).hint(hint)
+    }
+
+    fn token_url(&self) -> Result<&str, Failure> {
+        self.s
+            .endpoints
+            .token
+            .as_deref()
+            .ok_or_else(|| usage(format!("{} needs --issuer or --token-url", self.name())))
+    }
+
+    /// The flow when none is configured and no authorization endpoint
+    /// makes auth-code the obvious one: ask a person, else fail.
+    fn choose_flow(&self) -> Result<Flow, Failure> {
+        let mut options = Vec::new();
+        if self.s.endpoints.device.is_some() {
+            options.push(Flow::Device);
+        }
+        options.extend([Flow::Password, Flow::ClientCredentials]);
+        let names: Vec<String> = options.iter().map(value_name).collect();
+        let refuse = || {
+            usage(
+                "no authorization endpoint is known, so the login flow cannot default to auth-code",
+            )
+            .hint(format!("choose one with --flow {}", names.join("|")))
+        };
+        if !std::io::stdin().is_terminal() {
+            return Err(refuse());
+        }
+        eprintln!("tokctl: no authorization endpoint is known; how should tokctl log in?");
+        for (i, n) in names.iter().enumerate() {
+            eprintln!("  {}) {n}", i + 1);
+        }
+        eprint!("Flow [1-{}]: ", names.len());
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|_| refuse())?;
+        let line = line.trim();
+        line.parse::<usize>()
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| options.get(i).copied())
+            .or_else(|| options.iter().copied().find(|f| value_name(f) == line))
+            .ok_or_else(refuse)
+    }
+
+    fn check_user(&self, ts: &mut TokenSet, nonce: Option<&str>, id: &str) -> Result<(), Failure> {
+        idtoken::check(
+            ts,
+            &idtoken::Expect {
+                nonce,
+                client_id: id,
+                issuer: self.s.issuer.as_deref(),
+            },
+        )?;
+        ts.user = idtoken::user(ts);
+        Ok(())
+    }
+}
+
+/// TOKCTL_AUTH_WAIT (humantime), else 5 minutes.
+fn auth_wait() -> Result<Duration, Failure> {
+    match std::env::var("TOKCTL_AUTH_WAIT") {
+        Ok(v) if !v.trim().is_empty() => humantime::parse_duration(v.trim())
+            .map_err(|e| usage(format!("TOKCTL_AUTH_WAIT: {e} (try 90s, 5m)"))),
+        _ => Ok(DEFAULT_AUTH_WAIT),
     }
 }
 
 impl Provider for OAuth2 {
     fn caps(&self) -> Caps {
-        Caps::default()
+        let flow = self.s.flow;
+        let cc = flow == Some(Flow::ClientCredentials);
+        let password = flow == Some(Flow::Password);
+        Caps {
+            refresh: true,
+            relogin: cc || (password && self.s.save_credentials == Some(true)),
+            save_credentials_by_default: cc,
+            needs_username: password,
+            needs_password: password,
+            needs_client_secret: cc || self.s.confidential,
+        }
     }
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
+        let e = &self.s.endpoints;
+        [
+            ("issuer", &self.s.issuer),
+            ("token", &e.token),
+            ("authorization", &e.auth),
+            ("device", &e.device),
+            ("revocation", &e.revocation),
+            ("introspection", &e.introspection),
+            ("userinfo", &e.userinfo),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+        .collect()
+    }
+
+    fn discover(&mut self, http: &Http) -> Result<Option<OAuthSettings>, Failure> {
+        if self.s.client_id.is_none() {
+            return Err(self.no_client_id());
+        }
+        if let Some(issuer) = &self.s.issuer {
+            let found = discovery::fetch(http, issuer)?;
+            discovery::fill(&mut self.s.endpoints, found);
+        }
+        self.token_url()?;
+        let flow = match self.s.flow {
+            Some(f) => f,
+            None => self.choose_flow()?,
+        };
+        self.s.flow = Some(flow);
+        match flow {
+            Flow::AuthCode if self.s.endpoints.auth.is_none() => {
+                return Err(usage("the auth-code flow needs an authorization endpoint")
+                    .hint("give --issuer (discovery) or --auth-url, or choose another --flow"));
+            }
+            Flow::Device if self.s.endpoints.device.is_none() => {
+                return Err(
+                    usage("the device flow needs a device authorization endpoint").hint(
+                        "give --issuer (discovery) or --device-url, or choose another --flow",
+                    ),
+                );
+            }
+            _ => {}
+        }
+        Ok(Some(self.s.to_profile()))
     }
 
     fn login(
         &self,
-        _http: &Http,
-        _creds: &Credentials,
-        _how: Interaction,
+        http: &Http,
+        creds: &Credentials,
+        how: Interaction,
     ) -> Result<TokenSet, Failure> {
-        Err(unsupported("logging in"))
+        let flow = self
+            .s
+            .flow
+            .ok_or_else(|| usage("no login flow is configured").hint("choose one with --flow"))?;
+        let client = self.client(creds.client_secret.as_ref())?;
+        let token_url = self.token_url()?;
+        if how.unattended && matches!(flow, Flow::AuthCode | Flow::Device) {
+            return Err(Failure::new(
+                Kind::LoginRequired,
+                format!("the {} flow needs a person to sign in", value_name(&flow)),
+            ));
+        }
+        let scope = self.s.request_scopes().join(" ");
+        let with_scope = |mut fields: Vec<(&'static str, String)>| {
+            if !scope.is_empty() {
+                fields.push(("scope", scope.clone()));
+            }
+            fields
+        };
+        let mut ts = match flow {
+            // The code flow checks its ID token itself: it alone has a nonce.
+            Flow::AuthCode => authcode::login(&self.s, &client, http, how, auth_wait()?)?,
+            Flow::Device => device::login(&self.s, &client, http, how, auth_wait()?)?,
+            Flow::Password => {
+                let (Some(user), Some(password)) = (&creds.username, &creds.password) else {
+                    let msg = "the password flow needs a username and a password";
+                    return Err(if how.unattended {
+                        Failure::new(Kind::LoginRequired, format!("{msg}, and none is saved"))
+                    } else {
+                        usage(msg)
+                    });
+                };
+                let fields = with_scope(vec![
+                    ("grant_type", "password".into()),
+                    ("username", user.clone()),
+                    ("password", password.expose().clone()),
+                ]);
+                let borrowed: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                client.token(http, token_url, &borrowed, "login")?
+            }
+            Flow::ClientCredentials => {
+                if client.secret.is_none() {
+                    let msg = "the client-credentials flow needs the client secret";
+                    return Err(if how.unattended {
+                        Failure::new(Kind::LoginRequired, format!("{msg}, and none is saved"))
+                    } else {
+                        usage(msg)
+                            .hint("give it with --client-secret-stdin or TOKCTL_CLIENT_SECRET")
+                    });
+                }
+                let fields = with_scope(vec![("grant_type", "client_credentials".into())]);
+                let borrowed: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                client.token(http, token_url, &borrowed, "login")?
+            }
+        };
+        self.check_user(&mut ts, None, client.id)?;
+        // RFC 6749 §5.1: no `scope` in the answer means the one requested.
+        if ts.scope.is_none() && !scope.is_empty() {
+            ts.scope = Some(scope);
+        }
+        Ok(ts)
+    }
+
+    fn refresh(
+        &self,
+        http: &Http,
+        rt: &Secret<String>,
+        creds: &Credentials,
+    ) -> Result<TokenSet, Failure> {
+        let client = self.client(creds.client_secret.as_ref())?;
+        let mut ts = client.token(
+            http,
+            self.token_url()?,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.expose()),
+            ],
+            "refresh",
+        )?;
+        self.check_user(&mut ts, None, client.id)?;
+        Ok(ts)
+    }
+
+    fn remote_info(
+        &self,
+        http: &Http,
+        access: &Secret<String>,
+        user: Option<&UserInfo>,
+    ) -> Result<Value, Failure> {
+        self.remote_info_with(http, access, user, &Credentials::default())
+    }
+
+    fn remote_info_with(
+        &self,
+        http: &Http,
+        access: &Secret<String>,
+        _user: Option<&UserInfo>,
+        creds: &Credentials,
+    ) -> Result<Value, Failure> {
+        let client = self.client(creds.client_secret.as_ref()).ok();
+        inspect::remote_info(&self.s, client, http, access)
+    }
+
+    fn revoke(&self, http: &Http, tokens: &Revocable) -> Result<(), Failure> {
+        let Some(url) = &self.s.endpoints.revocation else {
+            return Ok(());
+        };
+        let client = self.client(tokens.client_secret.as_ref())?;
+        revoke::revoke(&client, http, url, tokens)
     }
 }

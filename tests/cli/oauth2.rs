@@ -1,1 +1,952 @@
-//! Tests: oauth2 (being written).
+//! The `oauth2` provider (aliases `oidc`, `keycloak`) and the `organicity`
+//! preset: wire details against httpmock (Organicity's documented shapes,
+//! client authentication on the wire, redirect handling, discovery
+//! failures), and whole flows against a real OpenID Connect server
+//! (`common::oidc`, the `oidc-provider` fixture).
+
+use crate::common::*;
+use base64::Engine;
+use httpmock::prelude::*;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, Output, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+// ------------------------------------------------------------- helpers --
+
+const KC: &str = "/protocol/openid-connect";
+
+/// A `tokctl` process driven interactively: stderr is read line by line
+/// while it runs (for the authorization URL or the device code).
+struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    stdout: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl Running {
+    fn spawn(cmd: &assert_cmd::Command) -> Running {
+        let mut std_cmd = std::process::Command::new(cmd.get_program());
+        std_cmd.args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => std_cmd.env(k, v),
+                None => std_cmd.env_remove(k),
+            };
+        }
+        let mut child = std_cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn tokctl");
+        let (tx, lines) = mpsc::channel();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (err_pipe, all) = (child.stderr.take().unwrap(), stderr.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
+                all.lock().unwrap().push_str(&format!("{line}\n"));
+                let _ = tx.send(line);
+            }
+        });
+        let mut out_pipe = child.stdout.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = out_pipe.read_to_end(&mut v);
+            v
+        });
+        Running {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            stderr,
+            stdout,
+        }
+    }
+
+    /// The first stderr line for which `pick` returns something.
+    fn find<T>(&self, what: &str, pick: impl Fn(&str) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(t) = pick(&line) {
+                        return t;
+                    }
+                }
+                Err(_) => panic!("no {what} on stderr; got:\n{}", self.stderr.lock().unwrap()),
+            }
+        }
+    }
+
+    /// The authorization URL tokctl printed.
+    fn auth_url(&self) -> url::Url {
+        self.find("authorization URL", |l| {
+            let l = l.trim();
+            (l.starts_with("http") && l.contains("code_challenge="))
+                .then(|| url::Url::parse(l).unwrap())
+        })
+    }
+
+    fn paste(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits (bounded) for the exit and collects the output.
+    fn finish(mut self) -> Output {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("tokctl did not finish:\n{}", self.stderr.lock().unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stdout = self.stdout.join().unwrap();
+        // Let the reader drain what the process wrote before it exited.
+        std::thread::sleep(Duration::from_millis(50));
+        let stderr = self.stderr.lock().unwrap().clone().into_bytes();
+        Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+fn query(u: &url::Url) -> HashMap<String, String> {
+    u.query_pairs().map(|(k, v)| (k.into(), v.into())).collect()
+}
+
+/// What a browser does at the end of a sign-in: GET the redirect URI with
+/// the given query. Returns the raw HTTP response.
+fn redirect_browser(redirect_uri: &str, query: &str) -> String {
+    let u = url::Url::parse(redirect_uri).unwrap();
+    let mut s = TcpStream::connect(("127.0.0.1", u.port().unwrap())).unwrap();
+    write!(
+        s,
+        "GET {}?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        u.path()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// RFC 6749 §2.3.1: form-urlencode both, then base64.
+fn basic(id: &str, secret: &str) -> String {
+    let raw = format!("{}:{}", enc(id), enc(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_failed(env: &TestEnv, out: &Output, code: i32, needle: &str) {
+    assert_eq!(out.status.code(), Some(code), "stderr:\n{}", stderr(out));
+    assert!(out.stdout.is_empty(), "stdout must stay empty on failure");
+    assert!(
+        stderr(out).contains(needle),
+        "stderr lacks {needle:?}:\n{}",
+        stderr(out)
+    );
+    env.assert_no_secret(out);
+}
+
+fn assert_ok(env: &TestEnv, out: &Output) {
+    assert!(out.status.success(), "stderr:\n{}", stderr(out));
+    env.assert_no_secret(out);
+}
+
+/// A Keycloak-shaped discovery document for `realm` on the mock server.
+fn mock_discovery<'a>(srv: &'a MockServer, realm: &str) -> httpmock::Mock<'a> {
+    let iss = srv.url(realm);
+    let ep = |s: &str| format!("{iss}{KC}{s}");
+    let doc = json!({
+        "issuer": iss,
+        "authorization_endpoint": ep("/auth"),
+        "token_endpoint": ep("/token"),
+        "device_authorization_endpoint": ep("/auth/device"),
+        "revocation_endpoint": ep("/revoke"),
+        "introspection_endpoint": ep("/token/introspect"),
+        "userinfo_endpoint": ep("/userinfo"),
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"]
+    });
+    let path = format!("{realm}/.well-known/openid-configuration");
+    srv.mock(move |when, then| {
+        when.method(GET).path(path);
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(doc);
+    })
+}
+
+// ----------------------------------------------- Organicity (httpmock) --
+
+const ORG_REALM: &str = "/realms/organicity";
+const ORG_CLIENT: &str = "experiment 42";
+const ORG_SECRET: &str = "s3cr:t/+= &x";
+
+/// The token response of Organicity's tutorial: lower-case `bearer`, 300 s,
+/// `refresh_expires_in: 0`, an offline refresh JWT.
+fn organicity_body(access: &str, refresh: &str) -> Value {
+    json!({
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": 300,
+        "refresh_token": refresh,
+        "refresh_expires_in": 0,
+        "not-before-policy": 0,
+        "session_state": "5f6b6f4e-0000-4000-8000-000000000000"
+    })
+}
+
+fn organicity_access(env: &mut TestEnv, n: u32) -> String {
+    env.plant(&fake_jwt(json!({
+        "typ": "Bearer", "exp": now() + 300, "n": n,
+        "preferred_username": "alice", "email": "alice@organicity.test",
+        "iss": "https://accounts.organicity.eu/realms/organicity"
+    })))
+}
+
+/// Logs an Organicity profile in through the auth-code flow, the browser
+/// played by the test; returns (access, refresh).
+fn organicity_login(env: &mut TestEnv, srv: &MockServer, post: bool) -> (String, String) {
+    env.plant(ORG_SECRET);
+    let access = organicity_access(env, 1);
+    let refresh = env.plant(&fake_jwt(json!({"typ": "Offline", "azp": ORG_CLIENT})));
+    let code = env.plant("organicity-code-1");
+    let _disc = mock_discovery(srv, ORG_REALM);
+    let body = organicity_body(&access, &refresh);
+    let token = srv.mock(|when, then| {
+        let when = when
+            .method(POST)
+            .path(format!("{ORG_REALM}{KC}/token"))
+            .form_urlencoded_tuple("grant_type", "authorization_code")
+            .form_urlencoded_tuple("code", &code)
+            .form_urlencoded_tuple_exists("code_verifier")
+            .form_urlencoded_tuple_exists("redirect_uri");
+        if post {
+            when.header_missing("authorization")
+                .form_urlencoded_tuple("client_id", ORG_CLIENT)
+                .form_urlencoded_tuple("client_secret", ORG_SECRET);
+        } else {
+            when.header("authorization", basic(ORG_CLIENT, ORG_SECRET))
+                .form_urlencoded_tuple_missing("client_secret");
+        }
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let mut cmd = env.tokctl();
+    cmd.args([
+        "login",
+        "-p",
+        "org",
+        "--provider",
+        "organicity",
+        "--base-url",
+        &srv.base_url(),
+        "--client-id",
+        ORG_CLIENT,
+        "--redirect-uri",
+        "http://127.0.0.1/callback",
+        "--no-browser",
+    ])
+    .env("TOKCTL_CLIENT_SECRET", ORG_SECRET);
+    if post {
+        cmd.args(["--client-auth", "post"]);
+    }
+    let run = Running::spawn(&cmd);
+    let url = run.auth_url();
+    let q = query(&url);
+    assert_eq!(url.path(), format!("{ORG_REALM}{KC}/auth"));
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["client_id"], ORG_CLIENT);
+    assert_eq!(
+        q["scope"], "offline_access",
+        "the tutorial's scope, no more"
+    );
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    assert!(q["state"].len() >= 43);
+    assert!(!q.contains_key("nonce"), "no openid scope, no nonce");
+    let page = redirect_browser(
+        &q["redirect_uri"],
+        &format!("code={}&state={}", enc(&code), enc(&q["state"])),
+    );
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("close this tab"), "{page}");
+    let out = run.finish();
+    assert_ok(env, &out);
+    assert!(
+        stderr(&out).contains("logged in to profile 'org' (organicity) as alice@organicity.test"),
+        "{}",
+        stderr(&out)
+    );
+    token.assert();
+    (access, refresh)
+}
+
+#[test]
+fn organicity_option_a_basic_header_for_code_and_refresh() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let (_, refresh) = organicity_login(&mut env, &srv, false);
+    let config = env.config_text();
+    assert!(config.contains("provider = \"organicity\""), "{config}");
+    assert!(
+        !config.contains(ORG_SECRET) && !config.contains(&refresh),
+        "no secret in the profile file:\n{config}"
+    );
+    assert_eq!(
+        env.secrets_json()["profiles"]["org"]["client_secret"],
+        ORG_SECRET,
+        "a confidential client's secret is stored: every refresh needs it"
+    );
+
+    env.expire_cache("org");
+    let access2 = organicity_access(&mut env, 2);
+    let body = organicity_body(&access2, &refresh);
+    // Option A exactly as the tutorial shows it: credentials in the header,
+    // nothing but the grant in the body.
+    let m = srv.mock(|when, then| {
+        when.method(POST)
+            .path(format!("{ORG_REALM}{KC}/token"))
+            .header("authorization", basic(ORG_CLIENT, ORG_SECRET))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=refresh_token&refresh_token={}",
+                enc(&refresh)
+            ));
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let out = env
+        .tokctl()
+        .args(["print-header", "-p", "org"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("Authorization: Bearer {access2}\n"),
+        "lower-case `bearer` from the server, `Bearer` in the header"
+    );
+    m.assert();
+}
+
+#[test]
+fn organicity_option_b_credentials_in_body() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let (_, refresh) = organicity_login(&mut env, &srv, true);
+    assert!(env.config_text().contains("client_auth = \"post\""));
+    env.expire_cache("org");
+    let access2 = organicity_access(&mut env, 2);
+    let body = organicity_body(&access2, &refresh);
+    let m = srv.mock(|when, then| {
+        when.method(POST)
+            .path(format!("{ORG_REALM}{KC}/token"))
+            .header_missing("authorization")
+            .body(format!(
+                "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
+                enc(&refresh),
+                enc(ORG_CLIENT),
+                enc(ORG_SECRET)
+            ));
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let out = env
+        .tokctl()
+        .args(["refresh", "-p", "org", "--json"])
+        .output()
+        .unwrap();
+    assert_ok(&env, &out);
+    m.assert();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["profile"], "org");
+}
+
+#[test]
+fn organicity_info_shows_a_never_expiring_offline_token() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    organicity_login(&mut env, &srv, false);
+    let out = env
+        .tokctl()
+        .args(["info", "-p", "org", "--json"])
+        .output()
+        .unwrap();
+    assert_ok(&env, &out);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["refresh_expires_at"], "never");
+    assert_eq!(v["refresh_token_typ"], "Offline");
+    assert_eq!(v["token_type"], "bearer");
+    assert_eq!(v["scope"], "offline_access");
+    let expires_in = v["expires_in"].as_i64().unwrap();
+    assert!((290..=300).contains(&expires_in), "{expires_in}");
+    let iss = srv.url(ORG_REALM);
+    assert_eq!(v["endpoints"]["issuer"], iss);
+    assert_eq!(v["endpoints"]["token"], format!("{iss}{KC}/token"));
+    assert_eq!(v["endpoints"]["revocation"], format!("{iss}{KC}/revoke"));
+    // The human form says it too.
+    let out = env.tokctl().args(["info", "-p", "org"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("refresh expires at: never"), "{text}");
+}
+
+#[test]
+fn endpoints_are_remembered_not_rediscovered() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    organicity_login(&mut env, &srv, false);
+    let config = env.config_text();
+    let iss = srv.url(ORG_REALM);
+    assert!(
+        config.contains(&format!("token_url = \"{iss}{KC}/token\"")),
+        "{config}"
+    );
+    assert!(config.contains(&format!(
+        "introspection_url = \"{iss}{KC}/token/introspect\""
+    )));
+    let disc = srv.mock(|when, then| {
+        when.path_includes("/.well-known/");
+        then.status(500);
+    });
+    env.expire_cache("org");
+    let access2 = organicity_access(&mut env, 2);
+    let body = organicity_body(&access2, "rotated");
+    env.plant("rotated");
+    srv.mock(|when, then| {
+        when.method(POST).path(format!("{ORG_REALM}{KC}/token"));
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let out = env
+        .tokctl()
+        .args(["print-header", "-p", "org"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    disc.assert_calls(0);
+    assert_eq!(
+        env.secrets_json()["profiles"]["org"]["refresh_token"],
+        "rotated",
+        "a rotated refresh token replaces the old one"
+    );
+}
+
+// ------------------------------------------- redirect handling (mock) --
+
+/// A generic profile with explicit endpoints on the mock (no discovery,
+/// public client), the auth-code flow waiting for its redirect.
+fn start_generic_auth_code(env: &TestEnv, srv: &MockServer) -> Running {
+    let cmd = {
+        let mut c = env.tokctl();
+        c.args([
+            "login",
+            "-p",
+            "gen",
+            "--provider",
+            "oidc",
+            "--auth-url",
+            &srv.url("/authorize"),
+            "--token-url",
+            &srv.url("/token"),
+            "--client-id",
+            "cli",
+            "--no-browser",
+        ]);
+        c
+    };
+    Running::spawn(&cmd)
+}
+
+fn mock_code_exchange<'a>(srv: &'a MockServer, code: &str, access: &str) -> httpmock::Mock<'a> {
+    let body = json!({"access_token": access, "token_type": "Bearer", "expires_in": 600,
+                      "refresh_token": "gen-refresh"});
+    let code = code.to_string();
+    srv.mock(move |when, then| {
+        when.method(POST)
+            .path("/token")
+            .header_missing("authorization")
+            .form_urlencoded_tuple("grant_type", "authorization_code")
+            .form_urlencoded_tuple("client_id", "cli")
+            .form_urlencoded_tuple("code", code);
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    })
+}
+
+#[test]
+fn no_browser_accepts_the_redirect_pasted_on_stdin() {
+    let mut env = TestEnv::new();
+    env.plant("gen-refresh");
+    let access = env.plant("pasted-access-token");
+    let srv = MockServer::start();
+    let token = mock_code_exchange(&srv, "pasted code", &access);
+    let mut run = start_generic_auth_code(&env, &srv);
+    let url = run.auth_url();
+    let q = query(&url);
+    assert!(
+        !q.contains_key("scope"),
+        "plain OAuth without --scope sends none"
+    );
+    run.find("the paste prompt", |l| l.contains("paste here").then_some(()));
+    run.paste("this is not it");
+    run.paste(&format!(
+        "{}?code=pasted+code&state={}",
+        q["redirect_uri"],
+        enc(&q["state"])
+    ));
+    let out = run.finish();
+    assert_ok(&env, &out);
+    assert!(stderr(&out).contains("that is not the redirected address"));
+    token.assert();
+    let out = env
+        .tokctl()
+        .args(["print-header", "-p", "gen", "--format", "token"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{access}\n")
+    );
+}
+
+#[test]
+fn access_denied_on_the_redirect_is_exit_3() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let token = mock_code_exchange(&srv, "x", "never");
+    let run = start_generic_auth_code(&env, &srv);
+    let q = query(&run.auth_url());
+    let page = redirect_browser(
+        &q["redirect_uri"],
+        &format!(
+            "error=access_denied&error_description=The+user+said+%3Cno%3E&state={}",
+            enc(&q["state"])
+        ),
+    );
+    assert!(page.contains("The user said &lt;no&gt;"), "{page}");
+    let out = run.finish();
+    assert_failed(
+        &env,
+        &out,
+        3,
+        "tokctl: error: the sign-in was denied: The user said <no> (access_denied)",
+    );
+    token.assert_calls(0);
+    assert_eq!(env.config_text(), "", "nothing written");
+}
+
+#[test]
+fn state_mismatch_is_refused() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let token = mock_code_exchange(&srv, "forged", "never");
+    let run = start_generic_auth_code(&env, &srv);
+    let q = query(&run.auth_url());
+    let page = redirect_browser(&q["redirect_uri"], "code=forged&state=not-ours");
+    assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+    let out = run.finish();
+    assert_failed(&env, &out, 3, "state does not match this login");
+    token.assert_calls(0);
+    assert_eq!(env.config_text(), "");
+}
+
+#[test]
+fn the_wait_for_the_redirect_is_bounded() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let mut cmd = env.tokctl();
+    cmd.args([
+        "login",
+        "--provider",
+        "oauth2",
+        "--auth-url",
+        &srv.url("/authorize"),
+        "--token-url",
+        &srv.url("/token"),
+        "--client-id",
+        "cli",
+        "--no-browser",
+    ])
+    .env("TOKCTL_AUTH_WAIT", "300ms");
+    let out = cmd.output().unwrap();
+    assert_failed(
+        &env,
+        &out,
+        3,
+        "no authorization response arrived within 300ms",
+    );
+    assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
+}
+
+// ------------------------------------------------- discovery (mock) --
+
+fn login_with_issuer(env: &TestEnv, issuer: &str) -> Output {
+    env.tokctl()
+        .args([
+            "login",
+            "--provider",
+            "keycloak",
+            "--issuer",
+            issuer,
+            "--client-id",
+            "cli",
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn discovery_failures_are_exit_4() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    srv.mock(|when, then| {
+        when.path("/realms/html/.well-known/openid-configuration");
+        then.status(200)
+            .header("content-type", "text/html")
+            .body("<!DOCTYPE html><html><body>Sign in to continue</body></html>");
+    });
+    srv.mock(|when, then| {
+        when.path("/realms/text/.well-known/openid-configuration");
+        then.status(200).body("it works");
+    });
+    let wrong =
+        json!({"issuer": "https://elsewhere.example/realms/x", "token_endpoint": srv.url("/t")});
+    srv.mock(|when, then| {
+        when.path("/realms/other/.well-known/openid-configuration");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(wrong);
+    });
+    let cases = [
+        ("/realms/missing", "OpenID Connect discovery at "),
+        ("/realms/html", "with an HTML page instead of JSON"),
+        ("/realms/text", "with a body that is not JSON"),
+        (
+            "/realms/other",
+            "is for issuer 'https://elsewhere.example/realms/x'",
+        ),
+    ];
+    for (realm, needle) in cases {
+        let out = login_with_issuer(&env, &srv.url(realm));
+        assert_failed(&env, &out, 4, needle);
+        assert!(
+            stderr(&out).contains("hint: --issuer is the URL"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("Sign in to continue"),
+            "no HTML quoted"
+        );
+    }
+    let out = login_with_issuer(&env, &srv.url("/realms/missing"));
+    assert!(
+        stderr(&out).contains("failed: HTTP 404"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.config_text(), "", "nothing written");
+}
+
+// ------------------------------------------------ usage errors (mock) --
+
+#[test]
+fn login_usage_errors_are_exit_2() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let token = srv.url("/token");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--provider", "oauth2", "--token-url", &token],
+            "oauth2 needs a client id",
+        ),
+        (
+            vec!["--provider", "oauth2", "--client-id", "c"],
+            "oauth2 needs --issuer or --token-url",
+        ),
+        (
+            vec![
+                "--provider",
+                "oauth2",
+                "--client-id",
+                "c",
+                "--token-url",
+                &token,
+            ],
+            "choose one with --flow password|client-credentials",
+        ),
+        (
+            vec![
+                "--provider",
+                "oauth2",
+                "--client-id",
+                "c",
+                "--token-url",
+                &token,
+                "--flow",
+                "client-credentials",
+            ],
+            "uses a confidential client: its secret is needed",
+        ),
+        (
+            vec![
+                "--provider",
+                "oauth2",
+                "--client-id",
+                "c",
+                "--token-url",
+                &token,
+                "--flow",
+                "device",
+            ],
+            "the device flow needs a device authorization endpoint",
+        ),
+        (
+            vec![
+                "--provider",
+                "oauth2",
+                "--client-id",
+                "c",
+                "--token-url",
+                &token,
+                "--flow",
+                "password",
+            ],
+            "needs --username",
+        ),
+        (
+            vec![
+                "--provider",
+                "oauth2",
+                "--client-id",
+                "c",
+                "--token-url",
+                &token,
+                "--auth-url",
+                &token,
+                "--redirect-uri",
+                "http://localhost.example/cb",
+            ],
+            "refusing plain http",
+        ),
+        (
+            vec![
+                "--provider",
+                "oauth2",
+                "--client-id",
+                "c",
+                "--token-url",
+                &token,
+                "--auth-url",
+                &token,
+                "--redirect-uri",
+                "https://127.0.0.1/cb",
+            ],
+            "is not a loopback http address",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut all = vec!["login"];
+        all.extend(args);
+        let out = env.tokctl().args(&all).output().unwrap();
+        assert_failed(&env, &out, 2, needle);
+    }
+    assert_eq!(env.config_text(), "");
+}
+
+// ------------------------------------ renewal failures (mock, password) --
+
+const KC_REALM: &str = "/realms/kc";
+
+/// A password-flow login against the mock; returns the refresh token.
+fn password_login(env: &mut TestEnv, srv: &MockServer) -> String {
+    env.plant("wonderland");
+    let access = env.plant(&fake_jwt(
+        json!({"exp": now() + 300, "sub": "u1", "preferred_username": "alice"}),
+    ));
+    let refresh = env.plant("kc-refresh-1");
+    let body = json!({"access_token": access, "token_type": "Bearer", "expires_in": 300,
+                      "refresh_expires_in": 1800, "refresh_token": refresh, "scope": "openid"});
+    let token = format!("{KC_REALM}{KC}/token");
+    let m = srv.mock(|when, then| {
+        when.method(POST)
+            .path(token)
+            .form_urlencoded_tuple("grant_type", "password")
+            .form_urlencoded_tuple("username", "alice")
+            .form_urlencoded_tuple("password", "wonderland")
+            .form_urlencoded_tuple("client_id", "cli")
+            .form_urlencoded_tuple("scope", "openid");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let _disc = mock_discovery(srv, KC_REALM);
+    let out = env
+        .tokctl()
+        .args([
+            "login",
+            "-p",
+            "kc",
+            "--provider",
+            "keycloak",
+            "--issuer",
+            &srv.url(KC_REALM),
+            "--client-id",
+            "cli",
+            "--flow",
+            "password",
+            "--username",
+            "alice",
+            "--password-stdin",
+        ])
+        .write_stdin("wonderland\n")
+        .output()
+        .unwrap();
+    assert_ok(env, &out);
+    m.assert();
+    refresh
+}
+
+fn mock_refresh<'a>(
+    srv: &'a MockServer,
+    rt: &str,
+    status: u16,
+    body: Value,
+    delay: Duration,
+) -> httpmock::Mock<'a> {
+    let (path, rt) = (format!("{KC_REALM}{KC}/token"), rt.to_string());
+    srv.mock(move |when, then| {
+        when.method(POST)
+            .path(path)
+            .form_urlencoded_tuple("grant_type", "refresh_token")
+            .form_urlencoded_tuple("refresh_token", rt);
+        then.status(status)
+            .header("content-type", "application/json")
+            .json_body(body)
+            .delay(delay);
+    })
+}
+
+#[test]
+fn invalid_grant_is_exit_3_and_leaves_the_store_alone() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let rt = password_login(&mut env, &srv);
+    env.expire_cache("kc");
+    let secrets_before = std::fs::read(env.data_dir().join("secrets.json")).unwrap();
+    let cache_before = env.cache_json("kc");
+    let m = mock_refresh(
+        &srv,
+        &rt,
+        400,
+        json!({"error": "invalid_grant", "error_description": "Token is not active"}),
+        Duration::ZERO,
+    );
+    let out = env
+        .tokctl()
+        .args(["print-header", "-p", "kc"])
+        .output()
+        .unwrap();
+    assert_failed(
+        &env,
+        &out,
+        3,
+        "tokctl: error: the server rejected the refresh: Token is not active",
+    );
+    assert!(
+        stderr(&out).contains("hint: run `tokctl login -p kc`"),
+        "{}",
+        stderr(&out)
+    );
+    m.assert();
+    assert_eq!(
+        std::fs::read(env.data_dir().join("secrets.json")).unwrap(),
+        secrets_before,
+        "stored tokens untouched"
+    );
+    assert_eq!(env.cache_json("kc"), cache_before);
+}
+
+#[test]
+fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let rt1 = password_login(&mut env, &srv);
+    env.expire_cache("kc");
+    let rt2 = env.plant("kc-refresh-from-elsewhere");
+    // Printed on purpose below, so not planted.
+    let access2 = fake_jwt(json!({"exp": now() + 300, "n": 2}));
+    // Our refresh is slow and then rejected: meanwhile another process
+    // (here: the test) has rotated the refresh token.
+    let stale = mock_refresh(
+        &srv,
+        &rt1,
+        400,
+        json!({"error": "invalid_grant", "error_description": "Stale token"}),
+        Duration::from_millis(1500),
+    );
+    let fresh = mock_refresh(
+        &srv,
+        &rt2,
+        200,
+        json!({"access_token": access2, "token_type": "Bearer", "expires_in": 300,
+               "refresh_token": "kc-refresh-3"}),
+        Duration::ZERO,
+    );
+    env.plant("kc-refresh-3");
+    let run = Running::spawn(
+        env.tokctl()
+            .args(["print-header", "-p", "kc", "--format", "token"]),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let path = env.data_dir().join("secrets.json");
+    let mut secrets = env.secrets_json();
+    secrets["profiles"]["kc"]["refresh_token"] = json!(rt2);
+    std::fs::write(&path, secrets.to_string()).unwrap();
+    let out = run.finish();
+    assert_ok(&env, &out);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{access2}\n")
+    );
+    stale.assert();
+    fresh.assert();
+    assert_eq!(
+        env.secrets_json()["profiles"]["kc"]["refresh_token"],
+        "kc-refresh-3"
+    );
+}

@@ -1,0 +1,183 @@
+//! The device authorization grant (RFC 8628): for machines where no
+//! browser can reach a loopback listener. tokctl shows a URL and a code,
+//! the user approves on any device, and tokctl polls the token endpoint.
+//!
+//! Polling follows §3.5: wait `interval` (default 5 s) between requests,
+//! add 5 s on `slow_down` (Keycloak sends no new interval), keep going on
+//! `authorization_pending`; `expired_token` and `access_denied` end the
+//! login with exit 3. The wait ends at the device code's `expires_in` or
+//! the TOKCTL_AUTH_WAIT limit, whichever comes first. A spinner runs only
+//! when stderr is a terminal; the URL and code are printed even with
+//! `--quiet`, since the login cannot go on without them.
+
+use super::client::Client;
+use super::idtoken::{self, Expect};
+use super::settings::Settings;
+use crate::error::{Failure, Kind, remote, sanitize, usage};
+use crate::http::Http;
+use crate::providers::{Interaction, expect_json, str_field};
+use crate::secret::Secret;
+use crate::token::{TokenSet, claim_i64};
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// Runs the flow; `wait` caps the time the user has to approve.
+pub fn login(
+    s: &Settings,
+    client: &Client<'_>,
+    http: &Http,
+    how: Interaction,
+    wait: Duration,
+) -> Result<TokenSet, Failure> {
+    let device_url = s.endpoints.device.as_deref().ok_or_else(|| {
+        usage(
+            "the device flow needs a device authorization endpoint: give --issuer or --device-url",
+        )
+    })?;
+    let token_url = s
+        .endpoints
+        .token
+        .as_deref()
+        .ok_or_else(|| usage("no token endpoint: give --issuer or --token-url"))?;
+    let scope = s.request_scopes().join(" ");
+    let mut fields = Vec::new();
+    if !scope.is_empty() {
+        fields.push(("scope", scope.as_str()));
+    }
+    let resp = client.post(http, device_url, &fields)?;
+    if !resp.ok() {
+        return Err(client.token_failure(&resp, "device authorization request"));
+    }
+    let (_, v) = expect_json(resp, "device authorization")?;
+    let field = |k: &str| {
+        str_field(&v, k).map(str::to_string).ok_or_else(|| {
+            remote(format!(
+                "device authorization: the server's answer has no {k}"
+            ))
+        })
+    };
+    let device_code = Secret::new(field("device_code")?);
+    let user_code = field("user_code")?;
+    // Google still spells it verification_url.
+    let verify = field("verification_uri").or_else(|_| field("verification_url"))?;
+    let complete = str_field(&v, "verification_uri_complete");
+    let expires_in = claim_i64(&v, "expires_in")
+        .filter(|s| *s > 0)
+        .unwrap_or(600);
+    let mut interval = claim_i64(&v, "interval").filter(|s| *s > 0).unwrap_or(5) as u64;
+
+    eprintln!(
+        "tokctl: to sign in, open {} and enter the code {}",
+        sanitize(&verify),
+        sanitize(&user_code)
+    );
+    if let Some(c) = complete {
+        eprintln!(
+            "tokctl: or open this address, which carries the code: {}",
+            sanitize(c)
+        );
+    }
+    let limit = wait.min(Duration::from_secs(expires_in as u64));
+    let deadline = Instant::now() + limit;
+    let mut spinner = Spinner::new(!how.quiet && std::io::stderr().is_terminal());
+    let result = loop {
+        if !spinner.sleep(Duration::from_secs(interval), deadline) {
+            break Err(Failure::new(
+                Kind::LoginRequired,
+                format!(
+                    "the sign-in was not approved within {}",
+                    humantime::format_duration(limit)
+                ),
+            )
+            .hint("run `tokctl login` again and approve the code sooner (TOKCTL_AUTH_WAIT sets the limit)"));
+        }
+        let resp = client.post(
+            http,
+            token_url,
+            &[("grant_type", GRANT), ("device_code", device_code.expose())],
+        )?;
+        if resp.ok() {
+            let (resp, v) = expect_json(resp, "login")?;
+            break crate::providers::parse_token_response(&resp, &v, "login");
+        }
+        match resp.oauth_error().as_deref() {
+            Some("authorization_pending") => {}
+            Some("slow_down") => interval += 5,
+            Some("expired_token") => {
+                break Err(Failure::new(
+                    Kind::LoginRequired,
+                    "the device code expired before the sign-in was approved",
+                )
+                .hint("run `tokctl login` again and approve the code sooner"));
+            }
+            Some("access_denied") => {
+                let why = resp.error_text().filter(|t| t != "access_denied");
+                break Err(Failure::new(
+                    Kind::LoginRequired,
+                    match why {
+                        Some(w) => format!("the sign-in was denied: {w}"),
+                        None => "the sign-in was denied".to_string(),
+                    },
+                ));
+            }
+            _ => break Err(client.token_failure(&resp, "login")),
+        }
+    };
+    spinner.clear();
+    let ts = result?;
+    idtoken::check(
+        &ts,
+        &Expect {
+            nonce: None,
+            client_id: client.id,
+            issuer: s.issuer.as_deref(),
+        },
+    )?;
+    Ok(ts)
+}
+
+/// A one-character spinner on stderr while polling, when it is a terminal.
+struct Spinner {
+    on: bool,
+    frame: usize,
+}
+
+impl Spinner {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+    fn new(on: bool) -> Self {
+        Spinner { on, frame: 0 }
+    }
+
+    /// Sleeps `d` (animating); false when the deadline comes first.
+    fn sleep(&mut self, d: Duration, deadline: Instant) -> bool {
+        let until = (Instant::now() + d).min(deadline);
+        while Instant::now() < until {
+            if self.on {
+                let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+                eprint!(
+                    "\r{} waiting for the sign-in to be approved ({} left) ",
+                    Self::FRAMES[self.frame % Self::FRAMES.len()],
+                    humantime::format_duration(Duration::from_secs(left))
+                );
+                let _ = std::io::stderr().flush();
+                self.frame += 1;
+            }
+            std::thread::sleep(
+                until
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(100)),
+            );
+        }
+        Instant::now() < deadline
+    }
+
+    fn clear(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+            let _ = std::io::stderr().flush();
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! Receiving the authorization response: a one-shot HTTP listener on the
+//! loopback interface (RFC 8252 §7.3), and — for a browser on another
+//! machine — the redirected address pasted on stdin. Whichever answers
+//! first wins; the wait is bounded.
+//!
+//! A plain `std::net::TcpListener` is enough: the only request that matters
+//! is one `GET <path>?code=…&state=…`. Each connection gets its own thread
+//! and a short read timeout, because browsers open speculative connections
+//! that never send a request and must not block the real one. Requests for
+//! other paths (`/favicon.ico`) get a 404 and the wait goes on; an answer
+//! for the right path ends it, whatever it says — the caller refuses a
+//! wrong `state` — and the browser is told in a small page that it may be
+//! closed. Nothing from the request is echoed into the page unescaped.
+
+use crate::error::{Failure, Kind, config, sanitize, usage};
+use crate::secret::Secret;
+use std::io::{BufRead, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// Per-connection read/write limit.
+const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest request head read.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// Bound sockets and the redirect URI that reaches them.
+pub struct Listener {
+    sockets: Vec<TcpListener>,
+    /// The `redirect_uri` to send, port filled in.
+    pub redirect_uri: String,
+    path: String,
+}
+
+/// Where the answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The browser was redirected to the listener.
+    Listener,
+    /// The user pasted the redirected address.
+    Paste,
+}
+
+/// The authorization response's parameters (RFC 6749 §4.1.2, RFC 9207).
+#[derive(Debug)]
+pub struct Callback {
+    pub code: Option<Secret<String>>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    /// RFC 9207 `iss`, when the server sends it.
+    pub iss: Option<String>,
+    pub source: Source,
+}
+
+impl Callback {
+    fn from_pairs(pairs: impl Iterator<Item = (String, String)>, source: Source) -> Self {
+        let mut cb = Callback {
+            code: None,
+            state: None,
+            error: None,
+            error_description: None,
+            iss: None,
+            source,
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "code" => cb.code = Some(Secret::new(v)),
+                "state" => cb.state = Some(v),
+                "error" => cb.error = Some(v),
+                "error_description" => cb.error_description = Some(v),
+                "iss" => cb.iss = Some(v),
+                _ => {}
+            }
+        }
+        cb
+    }
+
+    fn is_response(&self) -> bool {
+        self.code.is_some() || self.error.is_some()
+    }
+}
+
+impl Listener {
+    /// Binds for `redirect_uri`: its host (127.0.0.1 for `localhost`, plus
+    /// `::1` when free), its port, or a random port when it names none;
+    /// with no URI, `http://127.0.0.1:<random>/callback`.
+    pub fn bind(redirect_uri: Option<&str>) -> Result<Self, Failure> {
+        let Some(given) = redirect_uri else {
+            let s = bind_one(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0))?;
+            let port = local_port(&s)?;
+            return Ok(Listener {
+                sockets: vec![s],
+                redirect_uri: format!("http://127.0.0.1:{port}/callback"),
+                path: "/callback".into(),
+            });
+        };
+        let mut u = Url::parse(given).map_err(|e| {
+            usage(format!(
+                "--redirect-uri: invalid URL '{}': {e}",
+                sanitize(given)
+            ))
+        })?;
+        let not_local = || {
+            usage(format!(
+                "--redirect-uri {} is not a loopback http address: tokctl receives the redirect itself",
+                sanitize(given)
+            ))
+            .hint("use http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH (no PORT: any free port)")
+        };
+        if u.scheme() != "http" || u.fragment().is_some() {
+            return Err(not_local());
+        }
+        let ips: Vec<IpAddr> = match u.host() {
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+                vec![Ipv4Addr::LOCALHOST.into(), Ipv6Addr::LOCALHOST.into()]
+            }
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![ip.into()],
+            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![ip.into()],
+            _ => return Err(not_local()),
+        };
+        let fixed = u.port();
+        let first = bind_one(SocketAddr::new(ips[0], fixed.unwrap_or(0)))?;
+        let port = local_port(&first)?;
+        let mut sockets = vec![first];
+        // `localhost` may resolve to ::1 in the browser; listen there too
+        // when the same port is free, else rely on the browser's fallback.
+        for ip in &ips[1..] {
+            if let Ok(s) = TcpListener::bind(SocketAddr::new(*ip, port)) {
+                sockets.push(s);
+            }
+        }
+        let redirect_uri = if fixed.is_some() {
+            // Sent exactly as registered: servers compare strings.
+            given.to_string()
+        } else {
+            u.set_port(Some(port)).map_err(|()| not_local())?;
+            u.to_string()
+        };
+        Ok(Listener {
+            sockets,
+            redirect_uri,
+            path: u.path().to_string(),
+        })
+    }
+
+    /// Waits up to `limit` for the authorization response from the
+    /// browser or, with `paste`, from a line on stdin.
+    pub fn wait(self, state: &str, paste: bool, limit: Duration) -> Result<Callback, Failure> {
+        let (tx, rx) = mpsc::channel();
+        for socket in self.sockets {
+            let (tx, path, state) = (tx.clone(), self.path.clone(), state.to_string());
+            std::thread::spawn(move || accept_loop(socket, &path, &state, &tx));
+        }
+        if paste {
+            let tx = tx.clone();
+            std::thread::spawn(move || read_pasted(&tx));
+        }
+        let deadline = Instant::now() + limit;
+        // `tx` stays alive here, so the channel never reports disconnection.
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(cb) => Ok(cb),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => Err(Failure::new(
+                Kind::LoginRequired,
+                format!(
+                    "no authorization response arrived within {}",
+                    humantime::format_duration(limit)
+                ),
+            )
+            .hint(
+                "finish the sign-in in the browser sooner (TOKCTL_AUTH_WAIT sets the limit), or use --no-browser and paste the address the browser ends up on",
+            )),
+        }
+    }
+}
+
+fn bind_one(addr: SocketAddr) -> Result<TcpListener, Failure> {
+    TcpListener::bind(addr).map_err(|e| {
+        config(format!(
+            "cannot listen on {addr} for the browser's redirect: {e}"
+        ))
+        .hint("another program (or another `tokctl login`) holds the port; stop it, or register another redirect URI and pass --redirect-uri")
+    })
+}
+
+fn local_port(s: &TcpListener) -> Result<u16, Failure> {
+    s.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| config(format!("cannot read the listener's port: {e}")))
+}
+
+fn accept_loop(socket: TcpListener, path: &str, state: &str, tx: &Sender<Callback>) {
+    for stream in socket.incoming().flatten() {
+        let (tx, path, state) = (tx.clone(), path.to_string(), state.to_string());
+        std::thread::spawn(move || {
+            if let Some(cb) = serve(stream, &path, &state) {
+                let _ = tx.send(cb);
+            }
+        });
+    }
+}
+
+/// Answers one connection; returns the callback when it carried one.
+fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Callback> {
+    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+    let head = read_head(&mut stream)?;
+    let line = head.lines().next()?;
+    let mut parts = line.split(' ');
+    let (method, target) = (parts.next()?, parts.next()?);
+    if method != "GET" {
+        respond(
+            &mut stream,
+            405,
+            "Method not allowed",
+            "tokctl only expects the browser's redirect here.",
+        );
+        return None;
+    }
+    let url = Url::parse("http://127.0.0.1")
+        .ok()?
+        .join(target)
+        .ok()
+        .filter(|_| target.starts_with('/'))?;
+    if url.path() != path {
+        respond(
+            &mut stream,
+            404,
+            "Not found",
+            "This is tokctl's sign-in listener.",
+        );
+        return None;
+    }
+    let cb = Callback::from_pairs(
+        url.query_pairs().map(|(k, v)| (k.into(), v.into())),
+        Source::Listener,
+    );
+    if !cb.is_response() {
+        respond(
+            &mut stream,
+            400,
+            "Not a sign-in response",
+            "This address expects the identity provider's redirect with a code.",
+        );
+        return None;
+    }
+    if let Some(err) = &cb.error {
+        let why = cb.error_description.as_deref().map_or_else(
+            || sanitize(err),
+            |d| format!("{} ({})", sanitize(d), sanitize(err)),
+        );
+        respond(
+            &mut stream,
+            400,
+            "Sign-in failed",
+            &format!("The identity provider answered: {why}. You can close this tab."),
+        );
+    } else if cb.state.as_deref() != Some(state) {
+        respond(
+            &mut stream,
+            400,
+            "Sign-in refused",
+            "This response does not belong to the sign-in tokctl is waiting for (stale tab or forged request). You can close this tab and run tokctl login again.",
+        );
+    } else {
+        respond(
+            &mut stream,
+            200,
+            "Signed in",
+            "tokctl received the authorization and is finishing the login. You can close this tab and return to the terminal.",
+        );
+    }
+    Some(cb)
+}
+
+fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > MAX_HEAD {
+            return None;
+        }
+    }
+    String::from_utf8(buf).ok()
+}
+
+fn respond(stream: &mut TcpStream, status: u16, title: &str, text: &str) {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        _ => "Method Not Allowed",
+    };
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tokctl: {t}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em;color:#222}}</style>\
+         </head><body><h1>{t}</h1><p>{x}</p></body></html>\n",
+        t = escape(title),
+        x = escape(text)
+    );
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n\
+         Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+    let _ = stream.flush();
+}
+
+fn escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn read_pasted(tx: &Sender<Callback>) {
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { return };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_pasted(&line) {
+            Some(cb) => {
+                let _ = tx.send(cb);
+                return;
+            }
+            None => eprintln!(
+                "tokctl: that is not the redirected address; paste the whole address from the browser's address bar (it contains code= and state=)"
+            ),
+        }
+    }
+}
+
+/// The redirected address as pasted: a whole URL, or just its query.
+fn parse_pasted(line: &str) -> Option<Callback> {
+    let t = line
+        .trim()
+        .trim_matches(|c| matches!(c, '"' | '\'' | '<' | '>'));
+    let query = match Url::parse(t) {
+        Ok(u) => u.query()?.to_string(),
+        Err(_) => t.trim_start_matches('?').to_string(),
+    };
+    let cb = Callback::from_pairs(
+        url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into(), v.into())),
+        Source::Paste,
+    );
+    cb.is_response().then_some(cb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(port: u16, target: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn serves_the_callback_and_ignores_the_rest() {
+        let l = Listener::bind(None).unwrap();
+        let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
+        assert_eq!(l.redirect_uri, format!("http://127.0.0.1:{port}/callback"));
+        let t = std::thread::spawn(move || l.wait("st", false, Duration::from_secs(10)));
+        // A speculative connection that sends nothing must not block.
+        let _idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        assert!(get(port, "/favicon.ico").starts_with("HTTP/1.1 404"));
+        let page = get(port, "/callback?code=c%2B1&state=st&iss=x");
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains("close this tab"));
+        let cb = t.join().unwrap().unwrap();
+        assert_eq!(cb.code.unwrap().expose(), "c+1");
+        assert_eq!(cb.state.as_deref(), Some("st"));
+        assert_eq!(cb.iss.as_deref(), Some("x"));
+        assert_eq!(cb.source, Source::Listener);
+    }
+
+    #[test]
+    fn error_pages_escape_server_text() {
+        let l = Listener::bind(Some("http://127.0.0.1/cb")).unwrap();
+        let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
+        let t = std::thread::spawn(move || l.wait("st", false, Duration::from_secs(10)));
+        let page = get(
+            port,
+            "/cb?error=access_denied&error_description=%3Cscript%3E&state=st",
+        );
+        assert!(page.starts_with("HTTP/1.1 400"));
+        assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"));
+        let cb = t.join().unwrap().unwrap();
+        assert_eq!(cb.error.as_deref(), Some("access_denied"));
+    }
+
+    #[test]
+    fn redirect_uri_rules() {
+        for bad in [
+            "https://127.0.0.1/cb",
+            "http://example.com/cb",
+            "http://10.0.0.1:5/x",
+            "nope",
+        ] {
+            assert_eq!(
+                Listener::bind(Some(bad)).err().unwrap().kind,
+                Kind::Usage,
+                "{bad}"
+            );
+        }
+        let l = Listener::bind(Some("http://localhost/auth/oauth2/callback")).unwrap();
+        assert!(l.redirect_uri.starts_with("http://localhost:"));
+        assert_eq!(l.path, "/auth/oauth2/callback");
+    }
+
+    #[test]
+    fn times_out() {
+        let l = Listener::bind(None).unwrap();
+        let e = l.wait("st", false, Duration::from_millis(50)).unwrap_err();
+        assert_eq!(e.kind, Kind::LoginRequired);
+        assert!(e.message().contains("no authorization response"));
+    }
+
+    #[test]
+    fn pasted_forms() {
+        let cb = parse_pasted("  http://127.0.0.1:3000/cb?state=s&code=abc \n").unwrap();
+        assert_eq!(cb.code.unwrap().expose(), "abc");
+        assert_eq!(cb.source, Source::Paste);
+        assert!(parse_pasted("?code=abc&state=s").is_some());
+        assert!(
+            parse_pasted("'http://x/?error=access_denied'")
+                .unwrap()
+                .error
+                .is_some()
+        );
+        assert!(parse_pasted("hello").is_none());
+        assert!(parse_pasted("http://127.0.0.1/cb").is_none());
+    }
+}
