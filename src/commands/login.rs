@@ -53,7 +53,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     let session = Session::open(ctx, name.clone(), profile.clone());
     let previous = existing_secrets(&session, store_kind)?;
 
-    let mut input = SecretInput::default();
+    let mut input = SecretInput;
     let mut creds = Credentials {
         username: profile.username.clone(),
         ..Credentials::default()
@@ -248,22 +248,20 @@ fn existing_secrets(s: &Session, kind: StoreKind) -> Result<Option<StoredSecrets
 
 /// Where secrets come from: stdin lines (password first, then client
 /// secret), the environment, or a no-echo prompt on a terminal.
-#[derive(Default)]
-struct SecretInput {
-    lines: Option<std::vec::IntoIter<String>>,
-}
+///
+/// Lines are read one at a time, not to EOF: the OAuth `--no-browser` flow
+/// reads the pasted redirect address from the rest of stdin.
+struct SecretInput;
 
 impl SecretInput {
     fn next_line(&mut self, what: &str) -> Result<Secret<String>, Failure> {
-        if self.lines.is_none() {
-            let stdin = std::io::stdin();
-            let lines: Vec<String> = stdin.lock().lines().map_while(Result::ok).collect();
-            self.lines = Some(lines.into_iter());
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.is_empty() {
+            return Err(usage(format!("expected the {what} on stdin, got nothing")));
         }
-        match self.lines.as_mut().and_then(Iterator::next) {
-            Some(l) if !l.is_empty() => Ok(Secret::new(l.trim_end_matches('\r').to_string())),
-            _ => Err(usage(format!("expected the {what} on stdin, got nothing"))),
-        }
+        Ok(Secret::new(line.to_string()))
     }
 
     fn password(&mut self, from_stdin: bool, profile: &str) -> Result<Secret<String>, Failure> {

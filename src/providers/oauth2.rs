@@ -210,6 +210,7 @@ impl Provider for OAuth2 {
         self.token_url()?;
         let flow = match self.s.flow {
             Some(f) => f,
+            None if self.s.endpoints.auth.is_some() => Flow::AuthCode,
             None => self.choose_flow()?,
         };
         self.s.flow = Some(flow);

@@ -275,12 +275,18 @@ fn organicity_login(env: &mut TestEnv, srv: &MockServer, post: bool) -> (String,
         "--redirect-uri",
         "http://127.0.0.1/callback",
         "--no-browser",
-    ])
-    .env("TOKCTL_CLIENT_SECRET", ORG_SECRET);
+    ]);
     if post {
-        cmd.args(["--client-auth", "post"]);
+        // The secret on stdin, then (below) the pasted redirect: both from
+        // the same stdin.
+        cmd.args(["--client-auth", "post", "--client-secret-stdin"]);
+    } else {
+        cmd.env("TOKCTL_CLIENT_SECRET", ORG_SECRET);
     }
-    let run = Running::spawn(&cmd);
+    let mut run = Running::spawn(&cmd);
+    if post {
+        run.paste(ORG_SECRET);
+    }
     let url = run.auth_url();
     let q = query(&url);
     assert_eq!(url.path(), format!("{ORG_REALM}{KC}/auth"));
@@ -294,12 +300,14 @@ fn organicity_login(env: &mut TestEnv, srv: &MockServer, post: bool) -> (String,
     assert_eq!(q["code_challenge"].len(), 43);
     assert!(q["state"].len() >= 43);
     assert!(!q.contains_key("nonce"), "no openid scope, no nonce");
-    let page = redirect_browser(
-        &q["redirect_uri"],
-        &format!("code={}&state={}", enc(&code), enc(&q["state"])),
-    );
-    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-    assert!(page.contains("close this tab"), "{page}");
+    let answer = format!("code={}&state={}", enc(&code), enc(&q["state"]));
+    if post {
+        run.paste(&format!("{}?{answer}", q["redirect_uri"]));
+    } else {
+        let page = redirect_browser(&q["redirect_uri"], &answer);
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains("close this tab"), "{page}");
+    }
     let out = run.finish();
     assert_ok(env, &out);
     assert!(

@@ -9,6 +9,9 @@
 //! `error_description`; `server_error`/`temporarily_unavailable`: exit 4);
 //! an RFC 9207 `iss`, when sent, must be the issuer (mix-up defence).
 //! After the exchange the ID token's `nonce`, `aud` and `iss` are checked.
+//! With both `openid` and `offline_access`, `prompt=consent` is sent, as
+//! OpenID Connect Core §11 requires for offline access (plain OAuth, like
+//! Organicity's documented request, gets no `prompt`).
 
 use super::browser;
 use super::client::Client;
@@ -143,6 +146,12 @@ fn authorization_url(
         if let Some(n) = nonce {
             q.append_pair("nonce", n);
         }
+        // OpenID Connect Core §11: offline access is granted only with
+        // consent; strict servers drop `offline_access` without this.
+        let has = |s: &str| scopes.iter().any(|x| x == s);
+        if has("openid") && has("offline_access") {
+            q.append_pair("prompt", "consent");
+        }
     }
     Ok(u.to_string())
 }
@@ -239,6 +248,10 @@ mod tests {
         assert_eq!(q["code_challenge_method"], "S256");
         assert_eq!(q["redirect_uri"], "http://127.0.0.1:5/callback");
         assert_eq!(q["nonce"], "nn");
+        assert_eq!(
+            q["prompt"], "consent",
+            "OIDC offline access asks for consent"
+        );
     }
 
     #[test]
