@@ -529,7 +529,9 @@ fn no_browser_accepts_the_redirect_pasted_on_stdin() {
         !q.contains_key("scope"),
         "plain OAuth without --scope sends none"
     );
-    run.find("the paste prompt", |l| l.contains("paste here").then_some(()));
+    run.find("the paste prompt", |l| {
+        l.contains("paste here").then_some(())
+    });
     run.paste("this is not it");
     run.paste(&format!(
         "{}?code=pasted+code&state={}",
@@ -618,6 +620,68 @@ fn the_wait_for_the_redirect_is_bounded() {
         "no authorization response arrived within 300ms",
     );
     assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
+}
+
+// ---------------------------------------------------- device (mock) --
+
+#[test]
+fn an_expired_device_code_is_exit_3() {
+    let mut env = TestEnv::new();
+    let device_code = env.plant("device-code-secret");
+    let srv = MockServer::start();
+    let body = json!({"device_code": device_code, "user_code": "WDJB-MJHT",
+                      "verification_uri": srv.url("/device"), "expires_in": 600, "interval": 1});
+    let device = srv.mock(|when, then| {
+        when.method(POST)
+            .path("/device")
+            .form_urlencoded_tuple("client_id", "cli")
+            .form_urlencoded_tuple_missing("scope");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let poll = srv.mock(|when, then| {
+        when.method(POST)
+            .path("/token")
+            .form_urlencoded_tuple("grant_type", "urn:ietf:params:oauth:grant-type:device_code")
+            .form_urlencoded_tuple("device_code", &device_code);
+        then.status(400)
+            .header("content-type", "application/json")
+            .json_body(
+                json!({"error": "expired_token", "error_description": "Device code is expired"}),
+            );
+    });
+    let out = env
+        .tokctl()
+        .args([
+            "login",
+            "--provider",
+            "oauth2",
+            "--client-id",
+            "cli",
+            "--flow",
+            "device",
+            "--device-url",
+            &srv.url("/device"),
+            "--token-url",
+            &srv.url("/token"),
+        ])
+        .output()
+        .unwrap();
+    assert_failed(
+        &env,
+        &out,
+        3,
+        "the device code expired before the sign-in was approved",
+    );
+    assert!(
+        stderr(&out).contains("enter the code WDJB-MJHT"),
+        "{}",
+        stderr(&out)
+    );
+    device.assert();
+    poll.assert();
+    assert_eq!(env.config_text(), "");
 }
 
 // ------------------------------------------------- discovery (mock) --
@@ -957,4 +1021,565 @@ fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
         env.secrets_json()["profiles"]["kc"]["refresh_token"],
         "kc-refresh-3"
     );
+}
+
+// ------------------------------------------- a real OpenID server --
+
+mod real {
+    //! Whole flows against `oidc-provider` (Keycloak-shaped paths): PKCE is
+    //! enforced, refresh tokens rotate, and a reused one kills the grant.
+
+    use super::*;
+    use crate::common::oidc::*;
+
+    /// `tokctl login` against the server with the given extra arguments;
+    /// the scripted browser plays the user.
+    fn login(
+        env: &TestEnv,
+        srv: &OidcServer,
+        profile: &str,
+        extra: &[&str],
+    ) -> assert_cmd::Command {
+        let mut cmd = env.tokctl();
+        cmd.args([
+            "login",
+            "-p",
+            profile,
+            "--provider",
+            "keycloak",
+            "--issuer",
+            &srv.issuer,
+        ])
+        .args(extra)
+        .env("BROWSER", OidcServer::browser_path());
+        cmd
+    }
+
+    fn run_ok(env: &TestEnv, cmd: &mut assert_cmd::Command) -> Output {
+        let out = cmd.output().unwrap();
+        assert_ok(env, &out);
+        out
+    }
+
+    fn info(env: &TestEnv, profile: &str, extra: &[&str]) -> Value {
+        let out = run_ok(
+            env,
+            env.tokctl()
+                .args(["info", "-p", profile, "--json"])
+                .args(extra),
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn stored_refresh(env: &TestEnv, profile: &str) -> String {
+        env.secrets_json()["profiles"][profile]["refresh_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no refresh token stored for {profile}"))
+            .to_string()
+    }
+
+    /// A password-grant login: the quickest way to a logged-in profile.
+    fn password_login(
+        env: &mut TestEnv,
+        srv: &OidcServer,
+        profile: &str,
+        client: (&str, Option<&str>),
+    ) {
+        env.plant(PASSWORD);
+        let mut cmd = login(
+            env,
+            srv,
+            profile,
+            &[
+                "--client-id",
+                client.0,
+                "--flow",
+                "password",
+                "--username",
+                USER,
+                "--password-stdin",
+            ],
+        );
+        if client.0 == POST_CLIENT.0 {
+            cmd.args(["--client-auth", "post"]);
+        }
+        match client.1 {
+            Some(secret) => {
+                env.plant(secret);
+                cmd.write_stdin(format!("{PASSWORD}\n{secret}\n"))
+                    .arg("--client-secret-stdin")
+            }
+            None => cmd.write_stdin(format!("{PASSWORD}\n")),
+        };
+        run_ok(env, &mut cmd);
+    }
+
+    #[test]
+    fn auth_code_public_client_with_pkce() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let out = run_ok(
+            &env,
+            &mut login(
+                &env,
+                &srv,
+                "pub",
+                &[
+                    "--client-id",
+                    PUBLIC_CLIENT,
+                    "--scope",
+                    "openid",
+                    "--scope",
+                    "email",
+                ],
+            ),
+        );
+        assert!(
+            stderr(&out).contains("logged in to profile 'pub' (oauth2) as alice;"),
+            "{}",
+            stderr(&out)
+        );
+        let stats = srv.stats();
+        assert_eq!(stats["discovery"], 1);
+        assert_eq!(stats["token"]["authorization_code"], 1);
+        assert_eq!(stats["client_auth"]["none"], 1);
+        let v = info(&env, "pub", &[]);
+        assert_eq!(v["id_token_jwt"]["claims"]["sub"], USER);
+        assert_eq!(v["id_token_jwt"]["claims"]["aud"], PUBLIC_CLIENT);
+        assert_eq!(v["flow"], "auth-code");
+        assert_eq!(v["endpoints"]["token"], srv.token_url());
+        assert_eq!(v["endpoints"]["userinfo"], srv.userinfo_url());
+        // The ID token is in print-header's JSON; the secrets never leak elsewhere.
+        let rt = stored_refresh(&env, "pub");
+        env.plant(&rt);
+        let out = env
+            .tokctl()
+            .args(["print-header", "-p", "pub", "--format", "json"])
+            .output()
+            .unwrap();
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(j["id_token"].as_str().unwrap().split('.').count() == 3);
+        // A public client asks userinfo (introspection needs client auth).
+        let v = info(&env, "pub", &["--remote"]);
+        assert_eq!(v["remote"]["userinfo"]["email"], "alice@example.test");
+        assert_eq!(srv.stats()["userinfo"], 1);
+        assert_eq!(srv.stats()["introspection"], 0);
+    }
+
+    #[test]
+    fn auth_code_confidential_clients_basic_and_post() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let clients = [
+            ("basic", BASIC_CLIENT, "basic", "client_secret_basic"),
+            ("basic2", BASIC2_CLIENT, "basic", "client_secret_basic"),
+            ("post", POST_CLIENT, "post", "client_secret_post"),
+        ];
+        for (profile, (id, secret), how, _) in clients {
+            env.plant(secret);
+            let mut cmd = login(
+                &env,
+                &srv,
+                profile,
+                &["--client-id", id, "--client-auth", how],
+            );
+            run_ok(&env, cmd.env("TOKCTL_CLIENT_SECRET", secret));
+            assert_eq!(
+                env.secrets_json()["profiles"][profile]["client_secret"],
+                secret
+            );
+        }
+        let stats = srv.stats();
+        assert_eq!(stats["token"]["authorization_code"], 3);
+        assert_eq!(stats["client_auth"]["client_secret_basic"], 2);
+        assert_eq!(stats["client_auth"]["client_secret_post"], 1);
+        assert!(
+            stats["token_errors"].as_object().unwrap().is_empty(),
+            "{stats}"
+        );
+        // Refreshing authenticates the same way, with the stored secret.
+        srv.reset();
+        for (profile, ..) in clients {
+            let rt = stored_refresh(&env, profile);
+            env.plant(&rt);
+            run_ok(&env, env.tokctl().args(["refresh", "-p", profile]));
+        }
+        let stats = srv.stats();
+        assert_eq!(stats["token"]["refresh_token"], 3, "{stats}");
+        assert_eq!(stats["client_auth"]["client_secret_basic"], 2);
+        assert_eq!(stats["client_auth"]["client_secret_post"], 1);
+        // Confidential: info --remote introspects, with client auth.
+        let v = info(&env, "basic2", &["--remote"]);
+        assert_eq!(v["remote"]["introspection"]["active"], true);
+        assert_eq!(v["remote"]["introspection"]["client_id"], BASIC2_CLIENT.0);
+    }
+
+    #[test]
+    fn auth_code_denied_in_the_browser_is_exit_3() {
+        let env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let out = login(&env, &srv, "deny", &["--client-id", PUBLIC_CLIENT])
+            .env("OIDC_BROWSER_DENY", "1")
+            .output()
+            .unwrap();
+        assert_failed(
+            &env,
+            &out,
+            3,
+            "the sign-in was denied: End-User aborted interaction",
+        );
+        assert_eq!(srv.stats()["token"]["authorization_code"], Value::Null);
+        assert_eq!(env.config_text(), "");
+    }
+
+    #[test]
+    fn device_flow_completes_once_approved_elsewhere() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let cmd = login(
+            &env,
+            &srv,
+            "dev",
+            &["--client-id", PUBLIC_CLIENT, "--flow", "device"],
+        );
+        let run = Running::spawn(&cmd);
+        let uri = run.find("verification_uri_complete", |l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http") && w.contains("user_code="))
+                .map(str::to_string)
+        });
+        assert!(uri.starts_with(&srv.issuer), "{uri}");
+        let approved = srv.approve_device(&uri);
+        assert!(
+            approved.status.success(),
+            "{}",
+            String::from_utf8_lossy(&approved.stderr)
+        );
+        let out = run.finish();
+        assert_ok(&env, &out);
+        assert!(
+            stderr(&out).contains("and enter the code"),
+            "{}",
+            stderr(&out)
+        );
+        let stats = srv.stats();
+        assert_eq!(stats["device_authorization"], 1);
+        assert!(
+            stats["token_errors"]["urn:ietf:params:oauth:grant-type:device_code"]
+                .as_u64()
+                .unwrap_or(0)
+                + 1
+                == stats["token"]["urn:ietf:params:oauth:grant-type:device_code"]
+                    .as_u64()
+                    .unwrap(),
+            "pending polls, then one success: {stats}"
+        );
+        let rt = stored_refresh(&env, "dev");
+        env.plant(&rt);
+        assert_eq!(info(&env, "dev", &[])["user"], USER);
+    }
+
+    #[test]
+    fn device_flow_denied_elsewhere_is_exit_3() {
+        let env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let cmd = login(
+            &env,
+            &srv,
+            "dev",
+            &["--client-id", PUBLIC_CLIENT, "--flow", "device"],
+        );
+        let run = Running::spawn(&cmd);
+        let uri = run.find("verification_uri_complete", |l| {
+            l.split_whitespace()
+                .find(|w| w.contains("user_code="))
+                .map(str::to_string)
+        });
+        let denied = srv.approve_device_with(&uri, &[("OIDC_BROWSER_DENY", "1")]);
+        assert!(
+            denied.status.success(),
+            "{}",
+            String::from_utf8_lossy(&denied.stderr)
+        );
+        let out = run.finish();
+        assert_failed(&env, &out, 3, "tokctl: error: the sign-in was denied");
+        assert_eq!(env.config_text(), "");
+    }
+
+    #[test]
+    fn client_credentials_renews_by_a_new_grant() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let (id, secret) = SERVICE_CLIENT;
+        env.plant(secret);
+        let out = run_ok(
+            &env,
+            login(
+                &env,
+                &srv,
+                "svc",
+                &[
+                    "--client-id",
+                    id,
+                    "--flow",
+                    "client-credentials",
+                    "--client-secret-stdin",
+                    "--json",
+                ],
+            )
+            .write_stdin(format!("{secret}\n")),
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["profile"], "svc");
+        let s = &env.secrets_json()["profiles"]["svc"];
+        assert_eq!(s["client_secret"], secret);
+        assert!(s.get("refresh_token").is_none());
+        assert_eq!(info(&env, "svc", &[])["saved_credentials"], true);
+        // "Refresh" is a new client-credentials grant with the saved secret.
+        run_ok(
+            &env,
+            env.tokctl()
+                .args(["print-header", "-p", "svc", "--min-valid", "1h"]),
+        );
+        let stats = srv.stats();
+        assert_eq!(stats["token"]["client_credentials"], 2, "{stats}");
+        assert_eq!(stats["client_auth"]["client_secret_basic"], 2);
+        assert_eq!(stats["authorization"], 0);
+    }
+
+    #[test]
+    fn password_grant_and_a_wrong_password() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        password_login(&mut env, &srv, "pw", (PUBLIC_CLIENT, None));
+        assert_eq!(srv.token_requests("password"), 1);
+        assert!(
+            env.secrets_json()["profiles"]["pw"]
+                .get("password")
+                .is_none(),
+            "not saved unless asked"
+        );
+        let out = login(
+            &env,
+            &srv,
+            "pw2",
+            &[
+                "--client-id",
+                PUBLIC_CLIENT,
+                "--flow",
+                "password",
+                "--username",
+                USER,
+                "--password-stdin",
+            ],
+        )
+        .write_stdin("not the password\n")
+        .output()
+        .unwrap();
+        assert_failed(
+            &env,
+            &out,
+            3,
+            "the server rejected the login: Invalid user credentials",
+        );
+    }
+
+    #[test]
+    fn a_saved_password_logs_in_again_when_the_refresh_token_dies() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        env.plant(PASSWORD);
+        run_ok(
+            &env,
+            login(
+                &env,
+                &srv,
+                "pw",
+                &[
+                    "--client-id",
+                    PUBLIC_CLIENT,
+                    "--flow",
+                    "password",
+                    "--username",
+                    USER,
+                    "--password-stdin",
+                    "--save-credentials",
+                ],
+            )
+            .write_stdin(format!("{PASSWORD}\n")),
+        );
+        let path = env.data_dir().join("secrets.json");
+        let mut secrets = env.secrets_json();
+        secrets["profiles"]["pw"]["refresh_token"] = json!("revoked-or-garbage");
+        std::fs::write(&path, secrets.to_string()).unwrap();
+        env.expire_cache("pw");
+        run_ok(&env, env.tokctl().args(["print-header", "-p", "pw"]));
+        let stats = srv.stats();
+        assert_eq!(stats["token_errors"]["refresh_token"], 1, "{stats}");
+        assert_eq!(
+            stats["token"]["password"], 2,
+            "re-login with the saved password: {stats}"
+        );
+        let rt = stored_refresh(&env, "pw");
+        env.plant(&rt);
+        assert_ne!(rt, "revoked-or-garbage");
+    }
+
+    #[test]
+    fn organicity_preset_against_a_keycloak_shaped_server() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let (id, secret) = BASIC2_CLIENT;
+        env.plant(secret);
+        let out = env
+            .tokctl()
+            .args([
+                "login",
+                "-p",
+                "org",
+                "--provider",
+                "organicity",
+                "--issuer",
+                &srv.issuer,
+                "--client-id",
+                id,
+                "--scope",
+                "openid",
+                "--scope",
+                "offline_access",
+                "--redirect-uri",
+                "http://127.0.0.1/callback",
+            ])
+            .env("BROWSER", OidcServer::browser_path())
+            .env("TOKCTL_CLIENT_SECRET", secret)
+            .output()
+            .unwrap();
+        assert_ok(&env, &out);
+        let rt = stored_refresh(&env, "org");
+        env.plant(&rt);
+        env.expire_cache("org");
+        run_ok(&env, env.tokctl().args(["print-header", "-p", "org"]));
+        let stats = srv.stats();
+        assert_eq!(stats["token"]["authorization_code"], 1);
+        assert_eq!(stats["token"]["refresh_token"], 1);
+        assert_eq!(
+            stats["client_auth"]["client_secret_basic"], 2,
+            "option A by default: {stats}"
+        );
+        let scope = info(&env, "org", &[])["scope"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(scope.contains("offline_access"), "{scope}");
+    }
+
+    #[test]
+    fn refresh_rotates_and_a_reused_refresh_token_is_rejected() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        password_login(
+            &mut env,
+            &srv,
+            "rot",
+            (BASIC_CLIENT.0, Some(BASIC_CLIENT.1)),
+        );
+        let rt1 = stored_refresh(&env, "rot");
+        env.plant(&rt1);
+        let secrets_v1 = std::fs::read(env.data_dir().join("secrets.json")).unwrap();
+        env.expire_cache("rot");
+        run_ok(&env, env.tokctl().args(["print-header", "-p", "rot"]));
+        let rt2 = stored_refresh(&env, "rot");
+        env.plant(&rt2);
+        assert_ne!(
+            rt1, rt2,
+            "the rotated refresh token is stored, the old one dropped"
+        );
+        run_ok(&env, env.tokctl().args(["refresh", "-p", "rot"]));
+        let rt3 = stored_refresh(&env, "rot");
+        env.plant(&rt3);
+        assert_ne!(rt2, rt3);
+        assert_eq!(srv.token_requests("refresh_token"), 2);
+        assert!(srv.stats()["token_errors"].get("refresh_token").is_none());
+
+        // Put the first refresh token back, as a stale backup would: the
+        // server refuses it (and kills the grant); tokctl says log in again
+        // and leaves the store as it found it.
+        std::fs::write(env.data_dir().join("secrets.json"), &secrets_v1).unwrap();
+        env.expire_cache("rot");
+        let out = env
+            .tokctl()
+            .args(["print-header", "-p", "rot"])
+            .output()
+            .unwrap();
+        assert_failed(&env, &out, 3, "the server rejected the refresh");
+        assert!(stderr(&out).contains("hint: run `tokctl login -p rot`"));
+        assert_eq!(
+            std::fs::read(env.data_dir().join("secrets.json")).unwrap(),
+            secrets_v1
+        );
+        assert_eq!(srv.stats()["token_errors"]["refresh_token"], 1);
+    }
+
+    #[test]
+    fn ten_parallel_print_headers_make_one_refresh() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        password_login(&mut env, &srv, "par", (PUBLIC_CLIENT, None));
+        let rt = stored_refresh(&env, "par");
+        env.plant(&rt);
+        env.expire_cache("par");
+        srv.reset();
+        let runs: Vec<Running> = (0..10)
+            .map(|_| {
+                Running::spawn(env.tokctl().args([
+                    "print-header",
+                    "-p",
+                    "par",
+                    "--format",
+                    "token",
+                ]))
+            })
+            .collect();
+        let outs: Vec<Output> = runs.into_iter().map(Running::finish).collect();
+        let first = outs[0].stdout.clone();
+        for out in &outs {
+            assert!(out.status.success(), "{}", stderr(out));
+            assert_eq!(out.stdout, first, "everyone got the same new token");
+        }
+        let stats = srv.stats();
+        assert_eq!(stats["token"]["refresh_token"], 1, "{stats}");
+        assert!(
+            stats["token_errors"].as_object().unwrap().is_empty(),
+            "{stats}"
+        );
+        let rt2 = stored_refresh(&env, "par");
+        env.plant(&rt2);
+        assert_ne!(rt, rt2);
+    }
+
+    #[test]
+    fn logout_revokes_refresh_and_access_tokens() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        password_login(&mut env, &srv, "out", (POST_CLIENT.0, Some(POST_CLIENT.1)));
+        let rt = stored_refresh(&env, "out");
+        env.plant(&rt);
+        srv.reset();
+        let out = run_ok(&env, env.tokctl().args(["logout", "-p", "out"]));
+        assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+        let stats = srv.stats();
+        assert_eq!(stats["revocation"], 2, "{stats}");
+        assert_eq!(stats["client_auth"]["client_secret_post"], 2, "{stats}");
+        assert!(env.secrets_json()["profiles"].get("out").is_none());
+        // The revoked refresh token is dead at the server, not only here.
+        let secrets = json!({"version": 1, "profiles": {"out": {
+            "refresh_token": rt, "client_secret": POST_CLIENT.1}}});
+        std::fs::write(env.data_dir().join("secrets.json"), secrets.to_string()).unwrap();
+        let out = env
+            .tokctl()
+            .args(["refresh", "-p", "out"])
+            .output()
+            .unwrap();
+        assert_failed(&env, &out, 3, "the server rejected the refresh");
+    }
 }

@@ -102,27 +102,10 @@ pub fn login(
             let (resp, v) = expect_json(resp, "login")?;
             break crate::providers::parse_token_response(&resp, &v, "login");
         }
-        match resp.oauth_error().as_deref() {
-            Some("authorization_pending") => {}
-            Some("slow_down") => interval += 5,
-            Some("expired_token") => {
-                break Err(Failure::new(
-                    Kind::LoginRequired,
-                    "the device code expired before the sign-in was approved",
-                )
-                .hint("run `tokctl login` again and approve the code sooner"));
-            }
-            Some("access_denied") => {
-                let why = resp.error_text().filter(|t| t != "access_denied");
-                break Err(Failure::new(
-                    Kind::LoginRequired,
-                    match why {
-                        Some(w) => format!("the sign-in was denied: {w}"),
-                        None => "the sign-in was denied".to_string(),
-                    },
-                ));
-            }
-            _ => break Err(client.token_failure(&resp, "login")),
+        match on_error(resp.oauth_error().as_deref(), resp.error_text(), interval) {
+            Poll::Again(next) => interval = next,
+            Poll::Stop(f) => break Err(f),
+            Poll::Other => break Err(client.token_failure(&resp, "login")),
         }
     };
     spinner.clear();
@@ -136,6 +119,39 @@ pub fn login(
         },
     )?;
     Ok(ts)
+}
+
+/// What a refused poll means (RFC 8628 §3.5).
+enum Poll {
+    /// Not yet: poll again after this many seconds.
+    Again(u64),
+    /// The login is over.
+    Stop(Failure),
+    /// Not a device-flow answer: read it as any token-endpoint failure.
+    Other,
+}
+
+fn on_error(error: Option<&str>, text: Option<String>, interval: u64) -> Poll {
+    match error {
+        Some("authorization_pending") => Poll::Again(interval),
+        // Keycloak sends no new interval with slow_down: add the 5 s the RFC asks.
+        Some("slow_down") => Poll::Again(interval + 5),
+        Some("expired_token") => Poll::Stop(
+            Failure::new(
+                Kind::LoginRequired,
+                "the device code expired before the sign-in was approved",
+            )
+            .hint("run `tokctl login` again and approve the code sooner"),
+        ),
+        Some("access_denied") => Poll::Stop(Failure::new(
+            Kind::LoginRequired,
+            match text.filter(|t| t != "access_denied") {
+                Some(why) => format!("the sign-in was denied: {why}"),
+                None => "the sign-in was denied".to_string(),
+            },
+        )),
+        _ => Poll::Other,
+    }
 }
 
 /// A one-character spinner on stderr while polling, when it is a terminal.
@@ -179,5 +195,46 @@ impl Spinner {
             eprint!("\r\x1b[2K");
             let _ = std::io::stderr().flush();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_answers() {
+        assert!(matches!(
+            on_error(Some("authorization_pending"), None, 5),
+            Poll::Again(5)
+        ));
+        assert!(matches!(
+            on_error(Some("slow_down"), Some("Slow down".into()), 5),
+            Poll::Again(10)
+        ));
+        let Poll::Stop(f) = on_error(Some("access_denied"), Some("End-User aborted".into()), 5)
+        else {
+            panic!("access_denied stops")
+        };
+        assert_eq!(
+            (f.kind, f.message()),
+            (
+                Kind::LoginRequired,
+                "the sign-in was denied: End-User aborted"
+            )
+        );
+        let Poll::Stop(f) = on_error(Some("access_denied"), Some("access_denied".into()), 5) else {
+            panic!("access_denied stops")
+        };
+        assert_eq!(f.message(), "the sign-in was denied");
+        assert!(matches!(
+            on_error(Some("expired_token"), None, 5),
+            Poll::Stop(_)
+        ));
+        assert!(matches!(
+            on_error(Some("invalid_client"), None, 5),
+            Poll::Other
+        ));
+        assert!(matches!(on_error(None, None, 5), Poll::Other));
     }
 }
