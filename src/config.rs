@@ -99,11 +99,6 @@ impl Config {
         })
     }
 
-    /// Where the file lives.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Profile names in file order.
     pub fn names(&self) -> Vec<String> {
         self.profiles_table()
