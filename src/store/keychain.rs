@@ -117,6 +117,12 @@ fn damaged(profile: &str) -> Failure {
 
 fn describe(e: &keyring::Error) -> String {
     match e {
+        // keyring's own text ("No default store has been set…") hides why:
+        // the store's start-up error says which service could not be reached.
+        keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
+            Err(why) => format!("cannot connect to the keychain service ({why})"),
+            Ok(()) => e.to_string(),
+        },
         keyring::Error::NoStorageAccess(_) => {
             format!("the keychain is locked or access was denied ({e})")
         }
