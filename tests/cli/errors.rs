@@ -322,7 +322,8 @@ fn verbose_shows_failed_statuses() {
     let err = stderr(&out);
     assert!(
         err.starts_with(&format!(
-            "tokctl: POST {}/accounts/refresh -> 401 (",
+            "tokctl: profile 'rm': renewing with the refresh token\n\
+             tokctl: POST {}/accounts/refresh -> 401 (",
             srv.base_url()
         )),
         "{err}"
