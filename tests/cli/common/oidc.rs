@@ -1,1 +1,251 @@
-//! placeholder until the OIDC fixture lands
+//! A real OpenID Connect provider for the integration tests.
+//!
+//! Mocks answer what the test author believes a provider says; this runs
+//! `tests/oidc-server/server.mjs` (the `oidc-provider` npm package, shaped
+//! like a Keycloak realm) so that tokctl's OAuth flows meet a server that
+//! enforces PKCE, rotates refresh tokens and rejects reuse. Its clients,
+//! users and environment knobs are described in `tests/oidc-server/README.md`.
+//!
+//! Only std and serde_json: the tests talk to the server's private endpoints
+//! over a plain `TcpStream`, so no HTTP client is needed in the test binary.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The public client: PKCE required, loopback redirects on any port.
+pub const PUBLIC_CLIENT: &str = "tokctl-public";
+/// A `client_secret_basic` client with user grants and client_credentials.
+pub const BASIC_CLIENT: (&str, &str) = ("tokctl-basic", "basic-secret");
+/// Like [`BASIC_CLIENT`], with a secret that only works when form-urlencoded
+/// inside the Basic header (RFC 6749 §2.3.1).
+pub const BASIC2_CLIENT: (&str, &str) = ("tokctl-basic2", "b@sic:secret/+=");
+/// A `client_secret_post` client; the secret needs form-urlencoding too.
+pub const POST_CLIENT: (&str, &str) = ("tokctl-post", "post s3cret+/&=");
+/// A `client_secret_basic` client allowed only client_credentials.
+pub const SERVICE_CLIENT: (&str, &str) = ("tokctl-service", "service-secret");
+/// Any username logs in; this is the scripted browser's default.
+pub const USER: &str = "alice";
+/// The only password the server accepts, for every user.
+pub const PASSWORD: &str = "wonderland";
+
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// One running server; dropped, it is killed.
+pub struct OidcServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// `http://127.0.0.1:PORT/realms/test`
+    pub issuer: String,
+    child: Child,
+    /// Held open because the server exits when its stdin reaches EOF: if the
+    /// test binary dies without running `Drop`, the server still goes.
+    _stdin: ChildStdin,
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-server")
+}
+
+fn setup_hint() -> &'static str {
+    "run scripts/test, or `npm ci` in tests/oidc-server (needs Node 20.19+ on PATH)"
+}
+
+impl OidcServer {
+    /// Starts a server whose access and refresh tokens live the given
+    /// numbers of seconds.
+    pub fn start(access_ttl: u64, refresh_ttl: u64) -> Self {
+        Self::start_with_env(access_ttl, refresh_ttl, &[])
+    }
+
+    /// Like [`OidcServer::start`], with extra environment for the server
+    /// (e.g. `OIDC_ACCESS_TOKEN_FORMAT=jwt`).
+    pub fn start_with_env(access_ttl: u64, refresh_ttl: u64, env: &[(&str, &str)]) -> Self {
+        let dir = fixture_dir();
+        assert!(
+            dir.join("node_modules/oidc-provider").is_dir(),
+            "the OIDC test server's dependencies are not installed in {}: {}",
+            dir.display(),
+            setup_hint()
+        );
+        let mut cmd = Command::new("node");
+        cmd.arg("server.mjs")
+            .current_dir(&dir)
+            .env("OIDC_ACCESS_TTL", access_ttl.to_string())
+            .env("OIDC_REFRESH_TTL", refresh_ttl.to_string())
+            .env_remove("OIDC_IGNORE_STDIN")
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => panic!(
+                "cannot run `node` for the OIDC test server ({e}): {}",
+                setup_hint()
+            ),
+        };
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+
+        // A thread reads the ready line so that the wait can time out; it
+        // then drains stdout so the server never blocks on a full pipe.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let read = reader.read_line(&mut line).map(|_| line);
+            let _ = tx.send(read);
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let line = match rx.recv_timeout(READY_TIMEOUT) {
+            Ok(Ok(line)) if !line.trim().is_empty() => line,
+            other => {
+                let _ = child.kill();
+                let status = child.wait();
+                panic!(
+                    "the OIDC test server did not start ({other:?}, exit {status:?}); \
+                     its stderr is above: {}",
+                    setup_hint()
+                );
+            }
+        };
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("bad ready line from the OIDC server {line:?}: {e}"));
+        let field = |k: &str| {
+            ready[k]
+                .as_str()
+                .unwrap_or_else(|| panic!("ready line {line:?} lacks {k}"))
+                .to_string()
+        };
+        OidcServer {
+            base: field("base"),
+            issuer: field("issuer"),
+            child,
+            _stdin: stdin,
+        }
+    }
+
+    /// Requests seen per endpoint, and per `grant_type` at the token
+    /// endpoint: how tests prove that tokctl did (or skipped) a network call.
+    pub fn stats(&self) -> Value {
+        let body = self.raw_request("GET", "/__stats");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad /__stats body {body:?}: {e}"))
+    }
+
+    /// How many token requests with this `grant_type` the server has seen.
+    pub fn token_requests(&self, grant_type: &str) -> u64 {
+        self.stats()["token"][grant_type].as_u64().unwrap_or(0)
+    }
+
+    /// Zeroes the counters.
+    pub fn reset(&self) {
+        self.raw_request("POST", "/__reset");
+    }
+
+    /// The scripted browser to put in `$BROWSER`: it logs in as
+    /// `$OIDC_BROWSER_USER` (default alice), consents (or denies with
+    /// `OIDC_BROWSER_DENY=1`) and delivers the redirect to tokctl's
+    /// loopback listener, detaching itself so tokctl need not wait for it.
+    pub fn browser_path() -> PathBuf {
+        fixture_dir().join("browser")
+    }
+
+    /// Approves a device authorization as alice, as a user at another
+    /// device would; the output's status tells whether it went through.
+    pub fn approve_device(&self, verification_uri_complete: &str) -> Output {
+        self.approve_device_with(verification_uri_complete, &[])
+    }
+
+    /// Like [`OidcServer::approve_device`], with `OIDC_BROWSER_*` settings
+    /// (`OIDC_BROWSER_DENY=1` aborts instead of approving).
+    pub fn approve_device_with(
+        &self,
+        verification_uri_complete: &str,
+        env: &[(&str, &str)],
+    ) -> Output {
+        Command::new("node")
+            .arg(fixture_dir().join("approve-device.mjs"))
+            .arg(verification_uri_complete)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run approve-device.mjs ({e}): {}", setup_hint()))
+    }
+
+    pub fn discovery_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer)
+    }
+
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}/protocol/openid-connect/{path}", self.issuer)
+    }
+
+    pub fn auth_url(&self) -> String {
+        self.endpoint("auth")
+    }
+
+    pub fn token_url(&self) -> String {
+        self.endpoint("token")
+    }
+
+    pub fn device_url(&self) -> String {
+        self.endpoint("auth/device")
+    }
+
+    pub fn revoke_url(&self) -> String {
+        self.endpoint("revoke")
+    }
+
+    pub fn userinfo_url(&self) -> String {
+        self.endpoint("userinfo")
+    }
+
+    pub fn introspect_url(&self) -> String {
+        self.endpoint("token/introspect")
+    }
+
+    pub fn certs_url(&self) -> String {
+        self.endpoint("certs")
+    }
+
+    pub fn logout_url(&self) -> String {
+        self.endpoint("logout")
+    }
+
+    /// One HTTP/1.0 exchange (the server closes the connection after it);
+    /// returns the body of a 200 answer and panics on anything else.
+    fn raw_request(&self, method: &str, path: &str) -> String {
+        let host = self.base.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(host)
+            .unwrap_or_else(|e| panic!("cannot connect to the OIDC server at {host}: {e}"));
+        stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .expect("write request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read response");
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("malformed response to {method} {path}: {response:?}"));
+        let status = head.lines().next().unwrap_or_default();
+        assert!(
+            status.split_whitespace().nth(1) == Some("200"),
+            "{method} {path} answered {status:?}: {body}"
+        );
+        body.to_string()
+    }
+}
+
+impl Drop for OidcServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
