@@ -1,9 +1,43 @@
 //! The command line, as clap derive data: one source for parsing, help,
 //! completions and man pages. No I/O happens here.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// Parses the command line.
+///
+/// `print-header` and `exec` run before every API call a script makes, and
+/// building clap's whole command tree costs more than the rest of
+/// `print-header` put together. So when one of them is named, the arguments
+/// are first parsed against a tree holding only the global options and that
+/// subcommand. Success there means the full tree parses them the same way
+/// (its other subcommands could only claim a token the narrow tree rejects);
+/// anything else, `--help` included, goes through the full tree, which gives
+/// the usual help and errors.
+pub fn parse() -> Cli {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    parse_narrow(&args).unwrap_or_else(|| Cli::parse_from(args))
+}
+
+fn parse_narrow(args: &[OsString]) -> Option<Cli> {
+    const HOT: [&str; 2] = ["print-header", "exec"];
+    let name = args
+        .iter()
+        .skip(1)
+        .find_map(|a| HOT.into_iter().find(|h| a == h))?;
+    let sub = match name {
+        "print-header" => PrintHeaderArgs::augment_args(clap::Command::new(name)),
+        _ => ExecArgs::augment_args(clap::Command::new(name)),
+    };
+    let root = GlobalArgs::augment_args(clap::Command::new("tokctl"))
+        .subcommand(sub)
+        .subcommand_required(true)
+        .disable_help_subcommand(true);
+    let matches = root.try_get_matches_from(args).ok()?;
+    Cli::from_arg_matches(&matches).ok()
+}
 
 /// Log in once to an HTTP API, keep its tokens in the OS keychain, and print
 /// a fresh bearer token whenever a script needs one.
@@ -328,6 +362,55 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    /// The narrow parse must agree with the full one wherever it answers.
+    #[test]
+    fn narrow_parse_agrees_with_full_parse() {
+        let cases: &[&[&str]] = &[
+            &["tokctl", "print-header"],
+            &[
+                "tokctl",
+                "-p",
+                "work",
+                "print-header",
+                "--format",
+                "json",
+                "--min-valid",
+                "5m",
+            ],
+            &[
+                "tokctl",
+                "print-header",
+                "-p",
+                "x",
+                "--header",
+                "X-Auth",
+                "-v",
+            ],
+            &[
+                "tokctl", "--store", "file", "exec", "--env", "A", "--", "sh", "-c", "exit 3",
+            ],
+            &["tokctl", "exec", "-p", "x", "--", "print-header"],
+            &["tokctl", "--timeout", "5s", "-q", "exec", "--", "true"],
+        ];
+        for argv in cases {
+            let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
+            let narrow = parse_narrow(&argv).expect("narrow parse answers");
+            let full = Cli::try_parse_from(&argv).expect("full parse");
+            assert_eq!(format!("{narrow:?}"), format!("{full:?}"), "{argv:?}");
+        }
+        // Anything unusual is left to the full tree.
+        for argv in [
+            &["tokctl", "print-header", "--help"][..],
+            &["tokctl", "-p", "exec", "print-header"],
+            &["tokctl", "print-header", "--bogus"],
+            &["tokctl", "exec"],
+            &["tokctl", "profiles"],
+        ] {
+            let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
+            assert!(parse_narrow(&argv).is_none(), "{argv:?}");
+        }
     }
 
     #[test]

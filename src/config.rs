@@ -82,7 +82,7 @@ impl Config {
                 let text =
                     String::from_utf8(bytes).map_err(|_| bad_file(path, "it is not UTF-8 text"))?;
                 text.parse::<DocumentMut>()
-                    .map_err(|e| bad_file(path, &first_line(&e.to_string())))?
+                    .map_err(|e| bad_file(path, &parse_reason(&e.to_string())))?
             }
             Err(e) => {
                 return Err(config(format!("cannot read {}: {e}", path.display())));
@@ -97,11 +97,6 @@ impl Config {
             path: path.to_path_buf(),
             doc,
         })
-    }
-
-    /// Where the file lives.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Profile names in file order.
@@ -336,12 +331,24 @@ fn bad_file(path: &Path, why: &str) -> Failure {
         .hint("fix the file by hand; tokctl will not overwrite it while it is invalid")
 }
 
-fn first_line(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The position and reason from a `toml_edit` parse error, without the
+/// source excerpt it frames with `|` (a stray " |" made the message
+/// unreadable, and the excerpt quotes the file).
+fn parse_reason(s: &str) -> String {
+    let excerpt = |l: &str| {
+        l.trim_start()
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim_start()
+            .starts_with('|')
+    };
+    let mut lines = s.lines().filter(|l| !l.trim().is_empty() && !excerpt(l));
+    let position = lines.next().unwrap_or("parse error").trim().to_string();
+    let reason: Vec<&str> = lines.map(str::trim).collect();
+    if reason.is_empty() {
+        position
+    } else {
+        format!("{position}: {}", reason.join(", "))
+    }
 }
 
 #[cfg(test)]
@@ -412,6 +419,17 @@ username = "me@example.com" # my login
             let e = r.expect_err(text);
             assert_eq!(e.kind, crate::error::Kind::ConfigOrStore, "{text}");
         }
+    }
+
+    #[test]
+    fn parse_errors_name_the_place_not_the_content() {
+        let e = load("a = 1\n[profiles.rm\nprovider = \"x\"\n").unwrap_err();
+        let m = e.message();
+        assert!(
+            m.ends_with(": TOML parse error at line 2, column 13: unclosed table, expected `]`"),
+            "{m}"
+        );
+        assert!(!m.contains('|'), "{m}");
     }
 
     #[test]

@@ -134,6 +134,13 @@ impl Ctx {
         }
     }
 
+    /// A `-v` line on stderr: what tokctl decided and why (never a secret).
+    pub fn verbose(&self, msg: &str) {
+        if self.global.verbose {
+            eprintln!("tokctl: {msg}");
+        }
+    }
+
     /// How long to wait for another process's renewal: its requests may each
     /// take the full timeout (a refresh, then possibly a re-login).
     pub fn lock_wait(&self) -> Duration {

@@ -6,6 +6,7 @@
 use crate::cli::Cli;
 use clap::CommandFactory;
 use clap_complete::Shell;
+#[cfg(test)]
 use std::path::PathBuf;
 
 /// The completion script for one shell, for a binary named `tokctl`.
@@ -16,6 +17,7 @@ pub fn completion(shell: Shell) -> Vec<u8> {
 }
 
 /// The committed file name of each shell's script.
+#[cfg(test)]
 fn completion_file(shell: Shell) -> &'static str {
     match shell {
         Shell::Bash => "tokctl.bash",
@@ -28,6 +30,7 @@ fn completion_file(shell: Shell) -> &'static str {
 }
 
 /// Every generated file, as (path relative to the repository, bytes).
+#[cfg(test)]
 pub fn render_all() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     for shell in [
@@ -57,6 +60,7 @@ pub fn render_all() -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+#[cfg(test)]
 fn man(cmd: &clap::Command) -> Vec<u8> {
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone())

@@ -96,10 +96,12 @@ pub fn find_failure(err: &anyhow::Error) -> Option<&Failure> {
 }
 
 /// Makes text that came from a server or a file safe for one terminal line:
+/// secrets it echoes are redacted (before the cap could cut one in half),
 /// control characters and escapes go, whitespace runs fold, and the length is
 /// capped so that a proxy's HTML page never floods the terminal.
 pub fn sanitize(text: &str) -> String {
     const MAX: usize = 300;
+    let text = crate::secret::redact(text);
     let mut out = String::with_capacity(text.len().min(MAX));
     let mut last_space = false;
     for c in text.chars() {

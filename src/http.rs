@@ -124,7 +124,7 @@ impl Http {
         auth: Auth<'_>,
         body: Body<'_>,
     ) -> Result<Response, Failure> {
-        let parsed = check_url(url).map_err(|m| config(m))?;
+        let parsed = check_url(url).map_err(config)?;
         let shown = redact_url(&parsed);
         let mut req = self
             .client()?
@@ -152,7 +152,7 @@ impl Http {
                 .headers()
                 .get(reqwest::header::DATE)
                 .and_then(|d| d.to_str().ok())
-                .and_then(|d| httpdate_to_unix(d));
+                .and_then(httpdate_to_unix);
             let ct = r
                 .headers()
                 .get(reqwest::header::CONTENT_TYPE)

@@ -16,11 +16,10 @@ mod session;
 mod store;
 mod token;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => report(&err),

@@ -3,9 +3,46 @@
 //! `Debug` prints `[REDACTED]` and there is no `Display`, so a token inside a
 //! struct that is logged with `{:?}` (or `-v`) never reaches the terminal.
 //! [`Secret::expose`] is the only way out, which makes every use greppable.
+//!
+//! Every exposed value is also remembered for the life of the process, so
+//! that [`redact`] can take it back out of text a server sent: some servers
+//! quote the refresh token or password they reject in their error message.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+use std::sync::Mutex;
+
+/// Values that left a [`Secret`] in this process.
+static EXPOSED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Shorter values are not redacted: replacing every "ab" in a message
+/// would garble it, and so short a secret is not worth a token's care.
+const MIN_REDACTED_LEN: usize = 4;
+
+fn remember(value: &str) {
+    if value.len() < MIN_REDACTED_LEN {
+        return;
+    }
+    let mut known = EXPOSED.lock().unwrap_or_else(|e| e.into_inner());
+    if !known.iter().any(|k| k == value) {
+        known.push(value.to_string());
+    }
+}
+
+/// `text` with every secret this process has exposed replaced by
+/// `[REDACTED]`. Apply it to anything a server wrote before printing it.
+pub fn redact(text: &str) -> String {
+    let mut known = EXPOSED.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    // Longest first, so a password inside a token cannot leave the rest.
+    known.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    let mut out = text.to_string();
+    for k in &known {
+        if out.contains(k.as_str()) {
+            out = out.replace(k.as_str(), "[REDACTED]");
+        }
+    }
+    out
+}
 
 /// A secret value: token, password, client secret.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -16,8 +53,13 @@ impl<T> Secret<T> {
     pub fn new(value: T) -> Self {
         Secret(value)
     }
-    /// The value itself. Call only where it must leave the process.
+}
+
+impl<T: AsRef<str>> Secret<T> {
+    /// The value itself. Call only where it must leave the process; the
+    /// value is remembered for [`redact`].
     pub fn expose(&self) -> &T {
+        remember(self.0.as_ref());
         &self.0
     }
 }
@@ -64,5 +106,23 @@ mod tests {
         assert_eq!(format!("{s:?}"), "[REDACTED]");
         assert_eq!(format!("{:#?}", Some(&s)), "Some(\n    [REDACTED],\n)");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn exposed_values_are_redacted() {
+        let token = Secret::new("tok-123456-long".to_string());
+        let inner = Secret::new("123456".to_string());
+        let _ = (
+            token.expose(),
+            inner.expose(),
+            Secret::new("ab".to_string()).expose(),
+        );
+        // Never exposed, so never sent: left alone.
+        let _kept = Secret::new("never-exposed-value".to_string());
+        assert_eq!(
+            redact("bad token tok-123456-long, never-exposed-value, ab"),
+            "bad token [REDACTED], never-exposed-value, ab"
+        );
+        assert_eq!(redact("pin 123456"), "pin [REDACTED]");
     }
 }

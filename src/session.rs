@@ -88,6 +88,10 @@ impl<'a> Session<'a> {
             && let Some(t) = self.current_access()?
             && t.valid_for(min_valid, now())
         {
+            self.ctx.verbose(&format!(
+                "profile '{}': another process renewed the token; using it",
+                self.name
+            ));
             return Ok(t);
         }
         let provider = providers::build(&self.profile)?;
@@ -149,6 +153,10 @@ impl<'a> Session<'a> {
                     format!("the refresh token expired at {}", rfc3339(t)),
                 ));
             } else {
+                self.ctx.verbose(&format!(
+                    "profile '{}': renewing with the refresh token",
+                    self.name
+                ));
                 match provider.refresh(http, rt, &creds) {
                     Ok(ts) => return Ok((ts, Via::Refresh)),
                     Err(e) if e.kind == Kind::LoginRequired => why = Some(e),
@@ -161,6 +169,10 @@ impl<'a> Session<'a> {
                 unattended: true,
                 ..Interaction::default()
             };
+            self.ctx.verbose(&format!(
+                "profile '{}': logging in again with the saved credentials",
+                self.name
+            ));
             return provider
                 .login(http, &creds, how)
                 .map(|ts| (ts, Via::Login))

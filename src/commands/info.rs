@@ -129,11 +129,45 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The order of the human form: who and where first, then the token, then
+/// the bulky decoded JWTs. (The JSON map itself is sorted by key, which put
+/// `access_token_jwt` above `profile`.) Keys not listed follow, sorted.
+const TEXT_ORDER: &[&str] = &[
+    "profile",
+    "provider",
+    "user",
+    "user_details",
+    "store",
+    "endpoints",
+    "client_id",
+    "flow",
+    "logged_in",
+    "token_type",
+    "obtained_at",
+    "expires_at",
+    "expires_in",
+    "expired",
+    "refresh_token",
+    "refresh_expires_at",
+    "refresh_token_typ",
+    "saved_credentials",
+    "scope",
+    "access_token_jwt",
+    "id_token_jwt",
+    "access_token",
+    "refresh_token_value",
+    "id_token",
+    "remote",
+];
+
 /// The human form: aligned `key: value` lines, JSON for nested values.
 fn render_text(v: &Map<String, Value>, at: i64) -> String {
     let mut out = String::new();
-    let mut line = |k: &str, val: String| out.push_str(&format!("{:<18} {val}\n", format!("{k}:")));
-    for (k, val) in v {
+    // Wide enough for the longest key, "refresh expires at:".
+    let mut line = |k: &str, val: String| out.push_str(&format!("{:<20} {val}\n", format!("{k}:")));
+    let listed = TEXT_ORDER.iter().filter_map(|k| v.get_key_value(*k));
+    let rest = v.iter().filter(|(k, _)| !TEXT_ORDER.contains(&k.as_str()));
+    for (k, val) in listed.chain(rest) {
         let text = match (k.as_str(), val) {
             ("expires_in", Value::Number(n)) => {
                 let s = n.as_i64().unwrap_or(0);
@@ -152,7 +186,7 @@ fn render_text(v: &Map<String, Value>, at: i64) -> String {
             (_, Value::Null) => "-".into(),
             (_, Value::Object(_)) => serde_json::to_string_pretty(val)
                 .unwrap_or_default()
-                .replace('\n', "\n                   "),
+                .replace('\n', "\n                     "),
             (_, other) => other.to_string(),
         };
         line(&k.replace('_', " "), text.trim_end().to_string());

@@ -4,7 +4,7 @@
 //! unreachable server leaves the profile file and the stored tokens as they
 //! were.
 
-use crate::cli::{LoginArgs, ProviderKind, StoreKind, value_name};
+use crate::cli::{LoginArgs, ProviderKind, value_name};
 use crate::config::{Config, Profile};
 use crate::ctx::{Ctx, check_profile_name};
 use crate::error::{Failure, usage};
@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     }
     let caps = provider.caps();
     let session = Session::open(ctx, name.clone(), profile.clone());
-    let previous = existing_secrets(&session, store_kind)?;
+    let previous = existing_secrets(&session)?;
 
     let mut input = SecretInput;
     let mut creds = Credentials {
@@ -234,16 +234,12 @@ fn same_client(old: &Profile, new: &Profile) -> bool {
         && old.oauth.client_id == new.oauth.client_id
 }
 
-/// The secrets stored by an earlier login, when the store can be read; a
-/// re-login reuses a saved client secret.
-fn existing_secrets(s: &Session, kind: StoreKind) -> Result<Option<StoredSecrets>, Failure> {
-    match s.store().load(&s.name) {
-        Ok(v) => Ok(v),
-        // An unusable keychain that was explicitly asked for is fatal now,
-        // before the user types a password.
-        Err(e) if kind == StoreKind::Keychain => Err(e),
-        Err(_) => Ok(None),
-    }
+/// The secrets stored by an earlier login (a re-login reuses a saved
+/// client secret). A store that cannot be read fails the login now, before
+/// the password is sent for tokens that could not be kept: a locked
+/// keychain, or a damaged file that must not be overwritten.
+fn existing_secrets(s: &Session) -> Result<Option<StoredSecrets>, Failure> {
+    s.store().load(&s.name)
 }
 
 /// Where secrets come from: stdin lines (password first, then client

@@ -4,10 +4,19 @@
 
 use crate::cli::{HeaderFormat, PrintHeaderArgs};
 use crate::ctx::Ctx;
+use crate::error::{sanitize, usage};
 use crate::token::rfc3339;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<ExitCode> {
+    if !is_header_name(&args.header) {
+        return Err(usage(format!(
+            "--header '{}' is not a valid HTTP header name",
+            sanitize(&args.header)
+        ))
+        .hint("use letters, digits and '-', e.g. --header X-Auth-Token")
+        .into());
+    }
     let (_, session) = super::open_session(ctx)?;
     let t = session.ensure_fresh(args.min_valid)?;
     let token = t.token.expose();
@@ -38,4 +47,28 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<ExitCode> {
     };
     super::print_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// An RFC 9110 field name (a `token`): anything else would print a line
+/// that is not a header, e.g. `: Bearer …` for an empty name.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_header_name;
+
+    #[test]
+    fn header_names() {
+        for ok in ["Authorization", "X-Custom", "x_token.v2"] {
+            assert!(is_header_name(ok), "{ok}");
+        }
+        for bad in ["", "X Custom", "X:Y", "X\nY", "Ä"] {
+            assert!(!is_header_name(bad), "{bad:?}");
+        }
+    }
 }

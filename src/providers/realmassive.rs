@@ -137,7 +137,8 @@ impl Provider for RealMassive {
             &join(&self.api, &format!("/users/{id}")),
             Auth::Bearer(access),
         )?;
-        let (_, v) = expect_json(resp, "reading the user entity")?;
+        // Reads as "the server rejected the user entity request: …".
+        let (_, v) = expect_json(resp, "user entity request")?;
         Ok(v.get("data").cloned().unwrap_or(v))
     }
 }

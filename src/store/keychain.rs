@@ -4,6 +4,13 @@
 //!
 //! Every error other than "no entry" is *unavailable* (exit 5): a locked or
 //! absent keychain must never look like a logged-out profile.
+//!
+//! Windows caps an entry near 1,280 characters, and a Keycloak refresh token
+//! plus an ID token is larger. A value over [`MAX_ENTRY`] is therefore split:
+//! the profile's entry holds `tokctl-chunks:<generation>:<count>` and the
+//! parts live in entries `<profile>#<generation>.<i>`. New parts are written
+//! under a new generation before the pointer moves, so a reader never mixes
+//! two versions; the old generation is deleted afterwards.
 
 use super::{SecretStore, StoredSecrets};
 use crate::error::{Failure, config};
@@ -11,6 +18,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 const SERVICE: &str = "tokctl";
+
+/// Largest value kept in one entry (characters; JSON here is ASCII).
+pub const MAX_ENTRY: usize = 1000;
+
+const CHUNKS: &str = "tokctl-chunks:";
 
 /// Secrets in the OS keychain.
 pub struct KeychainStore;
@@ -38,13 +50,79 @@ impl KeychainStore {
         })
     }
 
-    fn entry(profile: &str) -> Result<keyring::Entry, Failure> {
-        keyring::Entry::new(SERVICE, profile).map_err(unavailable)
+    fn entry(user: &str) -> Result<keyring::Entry, Failure> {
+        keyring::Entry::new(SERVICE, user).map_err(unavailable)
     }
+
+    /// The raw value of an entry; `None` when it does not exist.
+    fn get(user: &str) -> Result<Option<String>, Failure> {
+        match Self::entry(user)?.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn remove(user: &str) -> Result<(), Failure> {
+        match Self::entry(user)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Reassembles a value that may be split into chunks.
+    fn read_value(profile: &str) -> Result<Option<String>, Failure> {
+        let Some(head) = Self::get(profile)? else {
+            return Ok(None);
+        };
+        let Some((generation, count)) = parse_pointer(&head) else {
+            return Ok(Some(head));
+        };
+        let mut value = String::new();
+        for i in 0..count {
+            match Self::get(&chunk_name(profile, generation, i))? {
+                Some(part) => value.push_str(&part),
+                None => return Err(damaged(profile)),
+            }
+        }
+        Ok(Some(value))
+    }
+
+    fn delete_chunks(profile: &str, head: Option<&str>) -> Result<(), Failure> {
+        if let Some((generation, count)) = head.and_then(parse_pointer) {
+            for i in 0..count {
+                Self::remove(&chunk_name(profile, generation, i))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_pointer(head: &str) -> Option<(u32, usize)> {
+    let rest = head.strip_prefix(CHUNKS)?;
+    let (generation, count) = rest.split_once(':')?;
+    Some((generation.parse().ok()?, count.parse().ok()?))
+}
+
+fn chunk_name(profile: &str, generation: u32, i: usize) -> String {
+    format!("{profile}#{generation}.{i}")
+}
+
+fn damaged(profile: &str) -> Failure {
+    config(format!(
+        "the keychain entry for profile '{profile}' (service {SERVICE}) is damaged; it was left as it is"
+    ))
+    .hint("delete it with your keychain tool and log in again")
 }
 
 fn describe(e: &keyring::Error) -> String {
     match e {
+        // keyring's own text ("No default store has been set…") hides why:
+        // the store's start-up error says which service could not be reached.
+        keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
+            Err(why) => format!("cannot connect to the keychain service ({why})"),
+            Ok(()) => e.to_string(),
+        },
         keyring::Error::NoStorageAccess(_) => {
             format!("the keychain is locked or access was denied ({e})")
         }
@@ -63,29 +141,78 @@ impl SecretStore for KeychainStore {
     }
 
     fn load(&self, profile: &str) -> Result<Option<StoredSecrets>, Failure> {
-        match Self::entry(profile)?.get_password() {
-            Ok(json) => serde_json::from_str(&json).map(Some).map_err(|_| {
-                config(format!(
-                    "the keychain entry for profile '{profile}' (service {SERVICE}) is damaged; it was left as it is"
-                ))
-                .hint("delete it with your keychain tool and log in again")
-            }),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(unavailable(e)),
+        match Self::read_value(profile)? {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|_| damaged(profile)),
         }
     }
 
     fn save(&self, profile: &str, secrets: &StoredSecrets) -> Result<(), Failure> {
         let json = serde_json::to_string(secrets).expect("secrets serialize");
-        Self::entry(profile)?
-            .set_password(&json)
-            .map_err(unavailable)
+        let old = Self::get(profile)?;
+        if json.len() <= MAX_ENTRY {
+            Self::entry(profile)?
+                .set_password(&json)
+                .map_err(unavailable)?;
+        } else {
+            let mut generation = [0u8; 4];
+            getrandom::fill(&mut generation).map_err(|e| config(format!("no randomness: {e}")))?;
+            let generation = u32::from_le_bytes(generation);
+            let parts = split_ascii(&json, MAX_ENTRY);
+            for (i, part) in parts.iter().enumerate() {
+                Self::entry(&chunk_name(profile, generation, i))?
+                    .set_password(part)
+                    .map_err(unavailable)?;
+            }
+            let pointer = format!("{CHUNKS}{generation}:{}", parts.len());
+            Self::entry(profile)?
+                .set_password(&pointer)
+                .map_err(unavailable)?;
+        }
+        Self::delete_chunks(profile, old.as_deref())
     }
 
     fn delete(&self, profile: &str) -> Result<(), Failure> {
-        match Self::entry(profile)?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(unavailable(e)),
+        let old = Self::get(profile)?;
+        Self::remove(profile)?;
+        Self::delete_chunks(profile, old.as_deref())
+    }
+}
+
+/// Splits at character boundaries into pieces of at most `max` bytes.
+fn split_ascii(s: &str, max: usize) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(max);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
         }
+        let (head, tail) = rest.split_at(end);
+        parts.push(head);
+        rest = tail;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_round_trip() {
+        assert_eq!(parse_pointer("tokctl-chunks:42:3"), Some((42, 3)));
+        assert_eq!(parse_pointer("{\"refresh_token\":\"x\"}"), None);
+        assert_eq!(parse_pointer("tokctl-chunks:x:3"), None);
+    }
+
+    #[test]
+    fn splits_on_char_boundaries() {
+        let s = "ab€cd".repeat(300);
+        let parts = split_ascii(&s, 1000);
+        assert!(parts.iter().all(|p| p.len() <= 1000));
+        assert_eq!(parts.concat(), s);
     }
 }

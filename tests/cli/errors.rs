@@ -1,1 +1,520 @@
-//! Tests: errors (being written).
+//! Failures: each maps to its exit code, prints `tokctl: error: …` (and a
+//! hint where one helps) on stderr, leaves stdout empty, never prints a
+//! secret or a server's HTML page, and changes nothing on disk.
+
+use crate::common::*;
+use httpmock::prelude::*;
+use predicates::prelude::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// `tokctl login` for a new RealMassive profile `rm` at `base`.
+fn login_at(env: &TestEnv, base: &str) -> assert_cmd::Command {
+    let mut cmd = env.tokctl();
+    cmd.args(["login", "-p", "rm", "--provider", "realmassive"])
+        .args(["--base-url", base, "--username", "u@example.com"])
+        .arg("--password-stdin")
+        .write_stdin(format!("{RM_PASSWORD}\n"));
+    cmd
+}
+
+/// A logged-in profile `rm` whose access token has expired, with the
+/// refresh endpoint answering `status` and `body` (`content_type`).
+fn expired_profile_with_refresh_answer(
+    env: &mut TestEnv,
+    srv: &MockServer,
+    status: u16,
+    content_type: &str,
+    body: &str,
+) {
+    env.login_realmassive(srv, "rm", 3600);
+    env.expire_cache("rm");
+    let (ct, body) = (content_type.to_string(), body.to_string());
+    srv.mock(|when, then| {
+        when.method(POST).path("/accounts/refresh");
+        then.status(status).header("content-type", ct).body(body);
+    });
+}
+
+const HTML_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\n\
+    <body><h1>Internal Server Error</h1><p>The server encountered an internal error.</p></body></html>\n";
+
+#[test]
+fn server_500_with_html_is_exit_4_without_the_page() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    expired_profile_with_refresh_answer(&mut env, &srv, 500, "text/html", HTML_PAGE);
+    let secrets = read(&env.secrets_path());
+    let out = env.run_fails(&["print-header", "-p", "rm"], 4);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: refresh failed: HTTP 500 with an HTML page\n"
+    );
+    assert_eq!(read(&env.secrets_path()), secrets, "nothing changed");
+}
+
+#[test]
+fn login_answered_with_html_is_exit_4() {
+    let mut env = TestEnv::new();
+    env.plant(RM_PASSWORD);
+    let srv = MockServer::start();
+    srv.mock(|when, then| {
+        when.method(POST).path("/accounts/login");
+        then.status(502)
+            .header("content-type", "text/html")
+            .body(HTML_PAGE);
+    });
+    let out = env.fails(&mut login_at(&env, &srv.base_url()), 4);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: login failed: HTTP 502 with an HTML page\n"
+    );
+    assert!(!env.config_path().exists());
+}
+
+#[test]
+fn html_with_status_200_is_exit_4() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    expired_profile_with_refresh_answer(&mut env, &srv, 200, "text/html", HTML_PAGE);
+    let out = env.run_fails(&["print-header", "-p", "rm"], 4);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: refresh: the server answered HTTP 200 with an HTML page instead of JSON\n"
+    );
+}
+
+#[test]
+fn malformed_json_is_exit_4() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.plant("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.truncated");
+    let body = format!(r#"{{"access_token": "{access}", "expires_in": 36"#);
+    expired_profile_with_refresh_answer(&mut env, &srv, 200, "application/json", &body);
+    let secrets = read(&env.secrets_path());
+    let out = env.run_fails(&["print-header", "-p", "rm"], 4);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: refresh: the server answered HTTP 200 with a body that is not JSON instead of JSON\n"
+    );
+    assert_eq!(read(&env.secrets_path()), secrets);
+}
+
+#[test]
+fn json_without_an_access_token_is_exit_4() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    expired_profile_with_refresh_answer(
+        &mut env,
+        &srv,
+        200,
+        "application/json",
+        r#"{"token_type": "Bearer", "expires_in": 3600}"#,
+    );
+    let out = env.run_fails(&["print-header", "-p", "rm"], 4);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: refresh: the server's answer has no access_token\n"
+    );
+}
+
+#[test]
+fn timeout_is_exit_4() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    env.expire_cache("rm");
+    let a2 = env.rm_access("late", 3600);
+    srv.mock(|when, then| {
+        when.method(POST).path("/accounts/refresh");
+        then.status(200)
+            .json_body(rm_refresh_body(&a2, None, 3600))
+            .delay(Duration::from_secs(3));
+    });
+    let start = Instant::now();
+    let out = env.run_fails(&["--timeout", "1s", "print-header", "-p", "rm"], 4);
+    assert!(
+        start.elapsed() < Duration::from_millis(2900),
+        "gave up in time"
+    );
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "tokctl: error: {}/accounts/refresh did not answer within 1s\n\
+             hint: check the network and the URL, or raise --timeout; run with -v for details\n",
+            srv.base_url()
+        )
+    );
+}
+
+#[test]
+fn unreachable_server_is_exit_4() {
+    let mut env = TestEnv::new();
+    env.plant(RM_PASSWORD);
+    let base = closed_port_url();
+    let out = env.fails(&mut login_at(&env, &base), 4);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "tokctl: error: cannot connect to {base}/accounts/login: "
+        )),
+        "{err}"
+    );
+    assert!(err.ends_with(
+        "\nhint: check the network and the URL, or raise --timeout; run with -v for details\n"
+    ));
+    assert!(!env.config_path().exists());
+}
+
+#[test]
+fn corrupt_config_is_exit_5_and_left_alone() {
+    let mut env = TestEnv::new();
+    env.plant(RM_PASSWORD);
+    let text = "default = \"rm\"\n[profiles.rm\nprovider = \"realmassive\"\n";
+    env.write_config(text);
+    let srv = MockServer::start();
+    let other = mock_anything_else(&srv);
+    let path = env.config_path();
+    for cmd in [
+        &mut login_at(&env, &srv.base_url()),
+        env.tokctl().args(["print-header"]),
+        env.tokctl().args(["profiles"]),
+        env.tokctl().args(["logout", "--all"]),
+    ] {
+        let out = env.fails(cmd, 5);
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "tokctl: error: invalid profile file {}: TOML parse error at line 2, column 13: \
+                 unclosed table, expected `]`\n\
+                 hint: fix the file by hand; tokctl will not overwrite it while it is invalid\n",
+                path.display()
+            )
+        );
+        assert_eq!(env.config_text(), text, "never rewritten");
+    }
+    other.assert_calls(0);
+}
+
+#[test]
+fn wrongly_typed_setting_is_exit_5() {
+    let env = TestEnv::new();
+    env.write_config("[profiles.rm]\nprovider = \"realmassive\"\ncache = \"no\"\n");
+    let out = env.run_fails(&["print-header"], 5);
+    assert!(
+        stderr(&out).contains("`cache` in profile 'rm' must be true or false"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_profile_is_exit_5() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    let out = env.run_fails(&["print-header", "-p", "nope"], 5);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "tokctl: error: unknown profile 'nope' in {}\n\
+             hint: run `tokctl profiles` to list profiles, or `tokctl login --provider KIND -p NAME` to create one\n",
+            env.config_path().display()
+        )
+    );
+}
+
+#[test]
+fn invalid_profile_name_is_exit_2() {
+    let env = TestEnv::new();
+    let out = env.run_fails(&["print-header", "-p", "../etc"], 2);
+    assert!(stderr(&out).starts_with("tokctl: error: invalid profile name '../etc'"));
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let mut env = TestEnv::new();
+    env.plant(RM_PASSWORD);
+    let start = Instant::now();
+    let out = env.fails(&mut login_at(&env, "http://example.com"), 2);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: --base-url: refusing plain http to example.com: tokens and passwords \
+         would cross the network unencrypted; use https (http is allowed only for localhost, \
+         127.0.0.0/8 and ::1)\n"
+    );
+    assert!(start.elapsed() < Duration::from_secs(2), "no network wait");
+    assert!(!env.config_path().exists());
+}
+
+#[test]
+fn plain_http_in_an_edited_profile_is_refused_before_sending() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    env.expire_cache("rm");
+    env.set_base_url(&srv.base_url(), "http://10.255.255.1:9");
+    let start = Instant::now();
+    let out = env.run_fails(&["print-header", "-p", "rm"], 5);
+    assert!(
+        stderr(&out).contains("refusing plain http to 10.255.255.1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(start.elapsed() < Duration::from_secs(2), "no network wait");
+}
+
+#[test]
+fn verbose_shows_requests_but_no_secrets() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.rm_access("a1", 3600);
+    let refresh = env.rm_refresh("r1");
+    env.plant(RM_PASSWORD);
+    mock_rm_login(&srv, &access, &refresh, 3600);
+    let out = env.ok(env
+        .tokctl()
+        .args(["-v", "login", "-p", "rm", "--provider", "realmassive"])
+        .args(["--base-url", &srv.base_url()])
+        .args([
+            "--username",
+            "wayspurrchen@realmassive.com",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{RM_PASSWORD}\n")));
+    let err = stderr(&out);
+    assert!(
+        predicate::str::is_match(format!(
+            "(?m)^tokctl: POST {}/accounts/login -> 200 \\([0-9]+ ms\\)$",
+            regex_escape(&srv.base_url())
+        ))
+        .unwrap()
+        .eval(&err),
+        "{err}"
+    );
+
+    let a2 = env.rm_access("a2", 3600);
+    let r2 = env.rm_refresh("r2");
+    mock_rm_refresh(&srv, &refresh, 200, rm_refresh_body(&a2, Some(&r2), 3600));
+    let out = env.run_ok(&["-v", "refresh", "-p", "rm"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "tokctl: POST {}/accounts/refresh -> 200 (",
+            srv.base_url()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn verbose_shows_failed_statuses() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    expired_profile_with_refresh_answer(
+        &mut env,
+        &srv,
+        401,
+        "application/json",
+        &jsonapi_error(401, "Invalid JWT", "Refresh token expired.").to_string(),
+    );
+    let out = env.run_fails(&["-v", "print-header", "-p", "rm"], 3);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "tokctl: profile 'rm': renewing with the refresh token\n\
+             tokctl: POST {}/accounts/refresh -> 401 (",
+            srv.base_url()
+        )),
+        "{err}"
+    );
+    assert!(err.ends_with(
+        "tokctl: error: the server rejected the refresh: Refresh token expired.\n\
+         hint: run `tokctl login -p rm`\n"
+    ));
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn no_password_source_is_a_usage_error() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let other = mock_anything_else(&srv);
+    // assert_cmd gives the child a pipe, not a terminal, for stdin.
+    let out = env.fails(
+        env.tokctl()
+            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(["--base-url", &srv.base_url(), "--username", "u@example.com"])
+            .write_stdin(""),
+        2,
+    );
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: no password source: use --password-stdin or TOKCTL_PASSWORD, or run in a terminal\n"
+    );
+    other.assert_calls(0);
+    assert!(!env.config_path().exists());
+}
+
+#[test]
+fn empty_password_stdin_is_a_usage_error() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let other = mock_anything_else(&srv);
+    let out = env.fails(
+        env.tokctl()
+            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(["--base-url", &srv.base_url(), "--username", "u@example.com"])
+            .arg("--password-stdin")
+            .write_stdin(""),
+        2,
+    );
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: expected the password on stdin, got nothing\n"
+    );
+    other.assert_calls(0);
+}
+
+#[test]
+fn password_from_the_environment_works() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.rm_access("a1", 3600);
+    let refresh = env.rm_refresh("r1");
+    env.plant(RM_PASSWORD);
+    let m = mock_rm_login(&srv, &access, &refresh, 3600);
+    env.ok(env
+        .tokctl()
+        .args(["login", "-p", "rm", "--provider", "realmassive"])
+        .args(["--base-url", &srv.base_url()])
+        .args(["--username", "wayspurrchen@realmassive.com"])
+        .env("TOKCTL_PASSWORD", RM_PASSWORD)
+        .write_stdin(""));
+    m.assert();
+}
+
+#[test]
+fn new_profile_without_provider_is_a_usage_error() {
+    let env = TestEnv::new();
+    let out = env.fails(
+        env.tokctl()
+            .args(["login", "-p", "fresh", "--username", "u@example.com"])
+            .arg("--password-stdin")
+            .write_stdin("pw\n"),
+        2,
+    );
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: profile 'fresh' is new: --provider is required\n\
+         hint: e.g. `tokctl login --provider realmassive --username you@example.com`\n"
+    );
+    assert!(!env.config_path().exists());
+}
+
+#[test]
+fn unknown_provider_is_a_usage_error() {
+    let env = TestEnv::new();
+    let out = env.run_fails(&["login", "--provider", "acme"], 2);
+    assert!(stderr(&out).contains("invalid value 'acme' for '--provider <KIND>'"));
+}
+
+#[test]
+fn oauth_flags_do_not_apply_to_realmassive() {
+    let env = TestEnv::new();
+    let out = env.fails(
+        env.tokctl()
+            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(["--client-id", "x", "--password-stdin"])
+            .write_stdin("pw\n"),
+        2,
+    );
+    assert!(stderr(&out).starts_with(
+        "tokctl: error: OAuth flags (--issuer, --token-url, --client-id, --flow, ...) do not apply to provider 'realmassive'"
+    ));
+}
+
+#[test]
+fn server_error_text_is_quoted_but_sanitized() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let body = json!({"errors": [{"status": "503", "detail": "Maintenance\u{1b}[31m\nback soon"}]});
+    expired_profile_with_refresh_answer(&mut env, &srv, 503, "application/json", &body.to_string());
+    let out = env.run_fails(&["print-header", "-p", "rm"], 4);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: refresh failed: HTTP 503: Maintenance[31m back soon\n"
+    );
+}
+
+#[test]
+fn a_server_echoing_a_secret_does_not_get_it_printed() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    env.expire_cache("rm");
+    let old = rm_initial_refresh("rm");
+    mock_rm_refresh(
+        &srv,
+        &old,
+        401,
+        jsonapi_error(401, "Invalid JWT", &format!("unknown refresh token {old}")),
+    );
+    let out = env.run_fails(&["print-header", "-p", "rm"], 3);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: the server rejected the refresh: unknown refresh token [REDACTED]\n\
+         hint: run `tokctl login -p rm`\n"
+    );
+
+    // The same for a password quoted back by a login endpoint.
+    srv.mock(|when, then| {
+        when.method(POST).path("/accounts/login");
+        then.status(401).json_body(jsonapi_error(
+            401,
+            "Invalid credentials",
+            &format!("password '{RM_PASSWORD}' is wrong"),
+        ));
+    });
+    let out = env.fails(
+        env.tokctl()
+            .args(["login", "-p", "rm", "--password-stdin"])
+            .write_stdin(format!("{RM_PASSWORD}\n")),
+        3,
+    );
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: the server rejected the login: password '[REDACTED]' is wrong\n"
+    );
+}
+
+#[test]
+fn realmassive_without_a_username_is_a_usage_error() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let other = mock_anything_else(&srv);
+    let out = env.fails(
+        env.tokctl()
+            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(["--base-url", &srv.base_url(), "--password-stdin"])
+            .write_stdin("pw\n"),
+        2,
+    );
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: realmassive needs --username\n"
+    );
+    other.assert_calls(0);
+    assert!(!env.config_path().exists());
+}

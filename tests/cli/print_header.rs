@@ -1,1 +1,229 @@
-//! Tests: print_header (being written).
+//! `tokctl print-header`: the output formats, the header name, and the hot
+//! path that must not touch the network while the cached token is fresh.
+
+use crate::common::*;
+use httpmock::prelude::*;
+use serde_json::Value;
+
+#[test]
+fn header_format_is_the_default() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    for args in [
+        &["print-header", "-p", "rm"][..],
+        &["print-header", "-p", "rm", "--format", "header"],
+        // The only profile (and the default) needs no -p.
+        &["print-header"],
+    ] {
+        let out = env.run_revealing(args);
+        assert_eq!(stdout(&out), format!("Authorization: Bearer {access}\n"));
+        assert_eq!(stderr(&out), "");
+    }
+}
+
+#[test]
+fn token_format_prints_the_token_alone() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
+    assert_eq!(stdout(&out), format!("{access}\n"));
+}
+
+#[test]
+fn json_format_has_an_rfc3339_expiry() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let before = now();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let after = now();
+    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "json"]);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "one line: {text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["header"], format!("Authorization: Bearer {access}"));
+    assert_eq!(v["access_token"], access.as_str());
+    assert_eq!(v["token_type"], "Bearer");
+    let exp = parse_rfc3339(v["expires_at"].as_str().unwrap());
+    assert!(
+        (before + 3600..=after + 3600).contains(&exp),
+        "expires_at {exp} not an hour after login ({before}..{after})"
+    );
+}
+
+#[test]
+fn curl_format_feeds_curl_k() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "curl"]);
+    let line = stdout(&out);
+    assert_eq!(
+        line,
+        format!("header = \"Authorization: Bearer {access}\"\n")
+    );
+
+    // And curl itself takes it, as the README tells users to do.
+    let api = srv.mock(|when, then| {
+        when.method(GET)
+            .path("/api/thing")
+            .header("authorization", format!("Bearer {access}"));
+        then.status(200).body("ok");
+    });
+    let curl = std::process::Command::new("curl")
+        .args(["-sS", "-K-", &srv.url("/api/thing")])
+        .env("NO_PROXY", "127.0.0.1")
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut curl) = curl else {
+        eprintln!("curl is not installed: skipped the curl -K- half");
+        return;
+    };
+    use std::io::Write;
+    curl.stdin
+        .take()
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let done = curl.wait_with_output().unwrap();
+    assert!(done.status.success());
+    assert_eq!(String::from_utf8_lossy(&done.stdout), "ok");
+    api.assert();
+}
+
+#[test]
+fn custom_header_name_keeps_the_bearer_value() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let out = env.run_revealing(&["print-header", "-p", "rm", "--header", "X-Custom"]);
+    assert_eq!(stdout(&out), format!("X-Custom: Bearer {access}\n"));
+    let out = env.run_revealing(&[
+        "print-header",
+        "-p",
+        "rm",
+        "--header",
+        "X-Custom",
+        "--format",
+        "curl",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        format!("header = \"X-Custom: Bearer {access}\"\n")
+    );
+}
+
+#[test]
+fn scheme_is_always_spelt_bearer() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.rm_access("lower", 3600);
+    let refresh = env.rm_refresh("lower");
+    env.plant(RM_PASSWORD);
+    let mut body = rm_login_body(&access, &refresh, 3600);
+    body["token_type"] = "bearer".into();
+    srv.mock(|when, then| {
+        when.method(POST).path("/accounts/login");
+        then.status(200).json_body(body);
+    });
+    env.ok(env
+        .tokctl()
+        .args(["login", "-p", "rm", "--provider", "realmassive"])
+        .args(["--base-url", &srv.base_url(), "--username", "u@example.com"])
+        .arg("--password-stdin")
+        .write_stdin(format!("{RM_PASSWORD}\n")));
+    let out = env.run_revealing(&["print-header", "-p", "rm"]);
+    assert_eq!(stdout(&out), format!("Authorization: Bearer {access}\n"));
+    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+}
+
+#[test]
+fn fresh_token_never_touches_the_network() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let other = mock_anything_else(&srv);
+    // Point the profile at a port where nothing listens: any request fails.
+    env.set_base_url(&srv.base_url(), &closed_port_url());
+    for format in ["header", "token", "json", "curl"] {
+        // -v would log every request on stderr.
+        let out = env.run_revealing(&["-v", "print-header", "-p", "rm", "--format", format]);
+        assert!(stdout(&out).contains(&access));
+        assert_eq!(stderr(&out), "", "no request may be made");
+    }
+    other.assert_calls(0);
+    // The same setup does fail once the token needs renewing, so the check
+    // above would have caught a request.
+    env.expire_cache("rm");
+    let out = env.run_fails(&["-v", "print-header", "-p", "rm"], 4);
+    assert!(stderr(&out).contains("/accounts/refresh -> failed"));
+}
+
+#[test]
+fn min_valid_must_be_a_duration() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    let out = env.run_fails(&["print-header", "-p", "rm", "--min-valid", "soon"], 2);
+    assert!(stderr(&out).contains("invalid value 'soon' for '--min-valid <DURATION>'"));
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    let env = TestEnv::new();
+    let out = env.run_fails(&["print-header", "--format", "yaml"], 2);
+    assert!(stderr(&out).contains("invalid value 'yaml' for '--format <FORMAT>'"));
+}
+
+#[test]
+fn no_profiles_yet_is_exit_3_with_a_hint() {
+    let env = TestEnv::new();
+    let out = env.run_fails(&["print-header"], 3);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: no profiles yet\n\
+         hint: create one with `tokctl login --provider KIND -p NAME`\n"
+    );
+}
+
+#[test]
+fn several_profiles_without_a_default_need_p() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "a", 3600);
+    env.login_realmassive(&srv, "b", 3600);
+    let cfg = env.config_text().replace("default = \"a\"\n", "");
+    env.write_config(&cfg);
+    let out = env.run_fails(&["print-header"], 2);
+    assert_eq!(
+        stderr(&out),
+        "tokctl: error: several profiles and no default: choose one with -p (a, b)\n\
+         hint: or set `default = \"NAME\"` at the top of the profile file\n"
+    );
+    // TOKCTL_PROFILE chooses as -p does.
+    let out = env.ok_revealing(env.tokctl().env("TOKCTL_PROFILE", "b").arg("print-header"));
+    assert!(stdout(&out).starts_with("Authorization: Bearer "));
+}
+
+#[test]
+fn an_invalid_header_name_is_a_usage_error() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    for name in ["", "X Custom", "X-A: b"] {
+        let out = env.run_fails(&["print-header", "--header", name], 2);
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "tokctl: error: --header '{name}' is not a valid HTTP header name\n\
+                 hint: use letters, digits and '-', e.g. --header X-Auth-Token\n"
+            )
+        );
+    }
+}

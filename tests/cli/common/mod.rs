@@ -37,7 +37,13 @@ impl TestEnv {
     /// `tokctl` with the environment pointed into the temp dir, every
     /// inherited `TOKCTL_*` removed, the file store, and no proxies.
     pub fn tokctl(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("tokctl"));
+        Command::from_std(self.tokctl_std())
+    }
+
+    /// [`TestEnv::tokctl`] as a plain `std::process::Command`, for tests
+    /// that spawn several processes and wait for them later.
+    pub fn tokctl_std(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("tokctl"));
         for (k, _) in std::env::vars_os() {
             if k.to_string_lossy().starts_with("TOKCTL_") {
                 cmd.env_remove(k);
@@ -192,8 +198,21 @@ pub fn mock_rm_login<'a>(
 impl TestEnv {
     /// Logs profile `name` in to a RealMassive mock; returns the access token.
     pub fn login_realmassive(&mut self, srv: &MockServer, name: &str, expires_in: i64) -> String {
+        self.login_realmassive_with(srv, name, expires_in, &[])
+    }
+
+    /// [`TestEnv::login_realmassive`] with extra `login` arguments
+    /// (`--save-credentials`, `--api-url URL`, ...). The refresh token is
+    /// [`rm_initial_refresh`]`(name)`.
+    pub fn login_realmassive_with(
+        &mut self,
+        srv: &MockServer,
+        name: &str,
+        expires_in: i64,
+        extra: &[&str],
+    ) -> String {
         let access = self.plant(&fake_jwt(json!({"iss":"realmassive","sub":"wayspurrchen@realmassive.com","exp": now() + expires_in})));
-        let refresh = self.plant(&format!("rm-refresh-{name}-initial"));
+        let refresh = self.plant(&rm_initial_refresh(name));
         self.plant(RM_PASSWORD);
         let mut m = mock_rm_login(srv, &access, &refresh, expires_in);
         let out = self
@@ -210,6 +229,7 @@ impl TestEnv {
                 "wayspurrchen@realmassive.com",
                 "--password-stdin",
             ])
+            .args(extra)
             .write_stdin(format!("{RM_PASSWORD}\n"))
             .output()
             .unwrap();
@@ -223,4 +243,222 @@ impl TestEnv {
         m.delete();
         access
     }
+}
+
+/// The refresh token [`TestEnv::login_realmassive`] stores for `profile`.
+pub fn rm_initial_refresh(profile: &str) -> String {
+    format!("rm-refresh-{profile}-initial")
+}
+
+/// A RealMassive refresh answer ("similar to the login payload"); `refresh`
+/// `None` leaves `refresh_token` out, as the server may.
+pub fn rm_refresh_body(access: &str, refresh: Option<&str>, expires_in: i64) -> Value {
+    let mut v = rm_login_body(access, refresh.unwrap_or(""), expires_in);
+    if refresh.is_none() {
+        v.as_object_mut().unwrap().remove("refresh_token");
+    }
+    v
+}
+
+/// A JSON:API error body, the shape RealMassive uses.
+pub fn jsonapi_error(status: u16, title: &str, detail: &str) -> Value {
+    json!({"errors": [{"status": status.to_string(), "title": title, "detail": detail}]})
+}
+
+/// Mocks `POST /accounts/refresh` for the refresh token `old`, answering
+/// `status` with the JSON `body`.
+pub fn mock_rm_refresh<'a>(
+    srv: &'a MockServer,
+    old: &str,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    srv.mock(|when, then| {
+        when.method(POST)
+            .path("/accounts/refresh")
+            .header("content-type", "application/json")
+            .json_body(json!({ "refresh_token": old }));
+        then.status(status)
+            .header("content-type", "application/json")
+            .json_body(body);
+    })
+}
+
+/// A catch-all mock: any request the other mocks did not take lands here,
+/// so `assert_calls(0)` proves nothing else was asked.
+pub fn mock_anything_else(srv: &MockServer) -> httpmock::Mock<'_> {
+    srv.mock(|when, then| {
+        when.any_request();
+        then.status(599).body("unexpected request");
+    })
+}
+
+/// A loopback URL on which nothing listens.
+pub fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}")
+}
+
+impl TestEnv {
+    /// A new RealMassive-style access token (an unsigned JWT expiring in
+    /// `expires_in` seconds), planted. `label` keeps tokens apart.
+    pub fn rm_access(&mut self, label: &str, expires_in: i64) -> String {
+        self.plant(&fake_jwt(json!({
+            "iss": "realmassive",
+            "sub": "wayspurrchen@realmassive.com",
+            "jti": label,
+            "exp": now() + expires_in,
+        })))
+    }
+
+    /// A planted refresh token.
+    pub fn rm_refresh(&mut self, label: &str) -> String {
+        self.plant(&format!("rm-refresh-{label}"))
+    }
+
+    /// Runs `cmd`; asserts success and that no planted secret was printed.
+    pub fn ok(&self, cmd: &mut Command) -> std::process::Output {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "expected success, got {:?}\nstdout: {}\nstderr: {}",
+            out.status,
+            stdout(&out),
+            stderr(&out)
+        );
+        self.assert_no_secret(&out);
+        out
+    }
+
+    /// Runs a command whose job is to print a token (`print-header`,
+    /// `exec`, `info --show-tokens`): asserts success and that stderr holds
+    /// no planted secret; stdout is the caller's to check.
+    pub fn ok_revealing(&self, cmd: &mut Command) -> std::process::Output {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "expected success, got {:?}\nstdout: {}\nstderr: {}",
+            out.status,
+            stdout(&out),
+            stderr(&out)
+        );
+        let err = stderr(&out);
+        for s in &self.secrets {
+            assert!(!err.contains(s.as_str()), "secret {s:?} in stderr:\n{err}");
+        }
+        out
+    }
+
+    /// `tokctl ARGS` that prints a token, see [`TestEnv::ok_revealing`].
+    pub fn run_revealing(&self, args: &[&str]) -> std::process::Output {
+        self.ok_revealing(self.tokctl().args(args))
+    }
+
+    /// Runs `cmd`; asserts exit `code`, an empty stdout, and that no planted
+    /// secret was printed.
+    pub fn fails(&self, cmd: &mut Command, code: i32) -> std::process::Output {
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "wrong exit status\nstdout: {}\nstderr: {}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert_eq!(stdout(&out), "", "stdout must stay empty on errors");
+        self.assert_no_secret(&out);
+        out
+    }
+
+    /// `tokctl ARGS`, expected to succeed.
+    pub fn run_ok(&self, args: &[&str]) -> std::process::Output {
+        self.ok(self.tokctl().args(args))
+    }
+
+    /// `tokctl ARGS`, expected to fail with `code`.
+    pub fn run_fails(&self, args: &[&str], code: i32) -> std::process::Output {
+        self.fails(self.tokctl().args(args), code)
+    }
+
+    pub fn secrets_path(&self) -> PathBuf {
+        self.data_dir().join("secrets.json")
+    }
+
+    pub fn cache_path(&self, profile: &str) -> PathBuf {
+        self.data_dir()
+            .join("cache")
+            .join(format!("{profile}.json"))
+    }
+
+    /// Repoints a profile's `base_url` in the profile file.
+    pub fn set_base_url(&self, from: &str, to: &str) {
+        let text = self.config_text();
+        assert!(text.contains(from), "{from} not in config:\n{text}");
+        self.write_config(&text.replace(from, to));
+    }
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Unix permission bits of a path.
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Every regular file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let ft = e.file_type().unwrap();
+            if ft.is_dir() {
+                todo.push(e.path());
+            } else if ft.is_file() {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+/// Parses the `YYYY-MM-DDTHH:MM:SSZ` form tokctl prints into Unix seconds;
+/// panics on anything else, so it doubles as a format check.
+pub fn parse_rfc3339(s: &str) -> i64 {
+    let b = s.as_bytes();
+    let ok = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    assert!(ok, "not RFC 3339 UTC seconds: {s:?}");
+    let n = |r: std::ops::Range<usize>| -> i64 {
+        s[r].parse()
+            .unwrap_or_else(|_| panic!("not RFC 3339: {s:?}"))
+    };
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
 }
