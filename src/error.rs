@@ -59,7 +59,8 @@ impl Failure {
         self
     }
 
-    /// The message without the hint.
+    /// The message without the hint (tests compare it; users see `Display`).
+    #[cfg(test)]
     pub fn message(&self) -> &str {
         &self.msg
     }

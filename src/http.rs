@@ -73,11 +73,6 @@ impl Http {
         }
     }
 
-    /// The per-request time limit.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     fn client(&self) -> Result<&reqwest::blocking::Client, Failure> {
         if let Some(c) = self.client.get() {
             return Ok(c);
