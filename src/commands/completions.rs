@@ -1,10 +1,9 @@
 //! `tokctl completions SHELL`: the same bytes as the committed `completions/`.
 
 use crate::cli::CompletionsArgs;
-use std::process::ExitCode;
 
-pub fn run(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CompletionsArgs) -> anyhow::Result<u8> {
     let script = crate::docs::completion(args.shell);
     super::print_stdout(&String::from_utf8_lossy(&script))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

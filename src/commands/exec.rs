@@ -6,9 +6,9 @@ use crate::cli::ExecArgs;
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind};
 use crate::token::rfc3339;
-use std::process::{Command, ExitCode};
+use std::process::Command;
 
-pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
     let (_, session) = super::open_session(ctx)?;
     let t = session.ensure_fresh(args.min_valid)?;
     let token = t.token.expose();
@@ -35,16 +35,13 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     imp::run(cmd, &program.to_string_lossy())
 }
 
-fn launch_failure(program: &str, e: &std::io::Error) -> (ExitCode, String) {
+fn launch_failure(program: &str, e: &std::io::Error) -> (u8, String) {
     match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            (ExitCode::from(127), format!("command not found: {program}"))
+        std::io::ErrorKind::NotFound => (127, format!("command not found: {program}")),
+        std::io::ErrorKind::PermissionDenied => {
+            (126, format!("cannot run {program}: permission denied"))
         }
-        std::io::ErrorKind::PermissionDenied => (
-            ExitCode::from(126),
-            format!("cannot run {program}: permission denied"),
-        ),
-        _ => (ExitCode::from(126), format!("cannot run {program}: {e}")),
+        _ => (126, format!("cannot run {program}: {e}")),
     }
 }
 
@@ -53,7 +50,7 @@ mod imp {
     use super::*;
     use std::os::unix::process::CommandExt;
 
-    pub fn run(mut cmd: Command, program: &str) -> anyhow::Result<ExitCode> {
+    pub fn run(mut cmd: Command, program: &str) -> anyhow::Result<u8> {
         // exec only returns on failure.
         let e = cmd.exec();
         let (code, msg) = launch_failure(program, &e);
@@ -66,9 +63,9 @@ mod imp {
 mod imp {
     use super::*;
 
-    pub fn run(mut cmd: Command, program: &str) -> anyhow::Result<ExitCode> {
+    pub fn run(mut cmd: Command, program: &str) -> anyhow::Result<u8> {
         match cmd.status() {
-            Ok(s) => Ok(ExitCode::from(s.code().unwrap_or(1).clamp(0, 255) as u8)),
+            Ok(s) => Ok(s.code().unwrap_or(1).clamp(0, 255) as u8),
             Err(e) => {
                 let (code, msg) = launch_failure(program, &e);
                 eprintln!("tokctl: error: {msg}");

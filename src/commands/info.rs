@@ -6,10 +6,9 @@ use crate::ctx::Ctx;
 use crate::providers;
 use crate::token::{RefreshExpiry, decode_jwt, human_span, now, rfc3339};
 use serde_json::{Map, Value, json};
-use std::process::ExitCode;
 use std::time::Duration;
 
-pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
     let (_, session) = super::open_session(ctx)?;
     let p = &session.profile;
     let provider = providers::build(p)?;
@@ -126,7 +125,7 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<ExitCode> {
         render_text(&v, at)
     };
     super::print_stdout(&out)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// The order of the human form: who and where first, then the token, then

@@ -16,9 +16,8 @@ use crate::session::{Session, Via};
 use crate::store::StoredSecrets;
 use crate::token::{human_span, now, rfc3339};
 use std::io::{BufRead, IsTerminal};
-use std::process::ExitCode;
 
-pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     let mut cfg = ctx.load_config()?;
     let name = login_profile_name(ctx, &cfg)?;
     let stored = if cfg.contains(&name) {
@@ -138,7 +137,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         scope.as_deref(),
         args.json,
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// `-p`, else the only/default profile when it exists, else `default`.

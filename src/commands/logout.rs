@@ -8,9 +8,8 @@ use crate::lock::ProfileLock;
 use crate::providers::{self, Revocable};
 use crate::session::Session;
 use crate::store::StoredSecrets;
-use std::process::ExitCode;
 
-pub fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<u8> {
     let cfg = ctx.load_config()?;
     let names = if args.all {
         cfg.names()
@@ -21,7 +20,7 @@ pub fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
         let session = Session::open(ctx, name.clone(), cfg.profile(&name)?);
         logout_one(ctx, &session, args.keep_credentials)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 fn logout_one(ctx: &Ctx, s: &Session, keep_credentials: bool) -> anyhow::Result<()> {

@@ -13,10 +13,9 @@ use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::session::Session;
-use std::process::ExitCode;
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
     // Special modes first: completions never read the config or a store.
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);

@@ -6,9 +6,8 @@ use crate::cli::{HeaderFormat, PrintHeaderArgs};
 use crate::ctx::Ctx;
 use crate::error::{sanitize, usage};
 use crate::token::rfc3339;
-use std::process::ExitCode;
 
-pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
     if !is_header_name(&args.header) {
         return Err(usage(format!(
             "--header '{}' is not a valid HTTP header name",
@@ -46,7 +45,7 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<ExitCode> {
         }
     };
     super::print_stdout(&out)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// An RFC 9110 field name (a `token`): anything else would print a line

@@ -6,12 +6,11 @@ use crate::ctx::Ctx;
 use crate::store::cache::{CacheRecord, Renewal};
 use crate::token::{human_span, now};
 use serde_json::{Value, json};
-use std::process::ExitCode;
 
 /// A token with less than this left is shown as `expiring`.
 const EXPIRING: i64 = 5 * 60;
 
-pub fn run(ctx: &Ctx, args: &ProfilesArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &ProfilesArgs) -> anyhow::Result<u8> {
     let cfg = ctx.load_config()?;
     let cache = ctx.cache();
     let at = now();
@@ -37,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &ProfilesArgs) -> anyhow::Result<ExitCode> {
         table(&rows)
     };
     super::print_stdout(&out)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// The state word and seconds left.

@@ -3,9 +3,8 @@
 use crate::cli::RefreshArgs;
 use crate::ctx::Ctx;
 use crate::token::{human_span, now, rfc3339};
-use std::process::ExitCode;
 
-pub fn run(ctx: &Ctx, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &RefreshArgs) -> anyhow::Result<u8> {
     let (_, session) = super::open_session(ctx)?;
     let t = session.renew(None)?;
     if args.json {
@@ -26,5 +25,5 @@ pub fn run(ctx: &Ctx, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
             session.name
         ));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
