@@ -246,6 +246,26 @@ impl Response {
         error_text(&v)
     }
 
+    /// A short plain-text body (e.g. `Too many failed attempts`), sanitized.
+    /// Bodies that look like markup or broken JSON are never quoted: an HTML
+    /// page must not reach the terminal, and a truncated token response could
+    /// carry a token.
+    pub fn plain_text(&self) -> Option<String> {
+        const MAX: usize = 200;
+        let text = std::str::from_utf8(&self.body).ok()?.trim();
+        let quotable = !text.is_empty()
+            && text.len() <= MAX
+            && !text.contains('<')
+            && !text.starts_with(['{', '['])
+            && serde_json::from_str::<Value>(text).is_err();
+        quotable.then(|| sanitize(text))
+    }
+
+    /// The server's own words: [`Response::error_text`], else [`Response::plain_text`].
+    pub fn server_text(&self) -> Option<String> {
+        self.error_text().or_else(|| self.plain_text())
+    }
+
     /// The OAuth `error` code, if the body has one.
     pub fn oauth_error(&self) -> Option<String> {
         let v: Value = serde_json::from_slice(&self.body).ok()?;
@@ -254,7 +274,7 @@ impl Response {
 
     /// "HTTP 500: <server text>" or "HTTP 502 with an HTML page".
     pub fn status_summary(&self) -> String {
-        match self.error_text() {
+        match self.server_text() {
             Some(t) => format!("HTTP {}: {t}", self.status),
             None if self.body.is_empty() => format!("HTTP {}", self.status),
             None => format!("HTTP {} with {}", self.status, self.describe_body()),
@@ -482,5 +502,33 @@ mod tests {
         };
         assert_eq!(r.status_summary(), "HTTP 502 with an HTML page");
         assert!(r.json("login").unwrap_err().message().contains("HTML page"));
+    }
+
+    #[test]
+    fn quotes_short_plain_text_only() {
+        let r = |body: &str, ct: &str| Response {
+            status: 429,
+            body: body.as_bytes().to_vec(),
+            content_type: ct.into(),
+            sent_at: 0,
+            clock_offset: 0,
+        };
+        // Express sends plain strings as text/html.
+        assert_eq!(
+            r("Too many failed attempts", "text/html; charset=utf-8").status_summary(),
+            "HTTP 429: Too many failed attempts"
+        );
+        for unquotable in [
+            "<p>Too many</p>",
+            r#"{"access_token":"abc"#,
+            "\"a json string\"",
+            &"x".repeat(201),
+        ] {
+            assert_eq!(
+                r(unquotable, "text/plain").plain_text(),
+                None,
+                "{unquotable}"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! store; only then write the access token to the cache and hand it out. A
 //! process killed at any point leaves either the old or the new tokens.
 
+use crate::cli::value_name;
 use crate::config::Profile;
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, login_required};
@@ -167,6 +168,7 @@ impl<'a> Session<'a> {
         if caps.relogin && self.has_saved_credentials(secrets) {
             let how = Interaction {
                 unattended: true,
+                quiet: self.ctx.global.quiet,
                 ..Interaction::default()
             };
             self.ctx.verbose(&format!(
@@ -179,13 +181,30 @@ impl<'a> Session<'a> {
                 .map_err(|e| self.with_login_hint(e));
         }
         let e = why.unwrap_or_else(|| {
-            Failure::new(
-                Kind::LoginRequired,
-                format!(
-                    "profile '{}' has no refresh token and no saved credentials to renew its token",
+            if caps.refresh {
+                Failure::new(
+                    Kind::LoginRequired,
+                    format!(
+                        "profile '{}' has no refresh token and no saved credentials to renew its token",
+                        self.name
+                    ),
+                )
+            } else {
+                // Re-login is this provider's only renewal, and it was
+                // turned off (`--no-save-credentials`): say so.
+                Failure::new(
+                    Kind::LoginRequired,
+                    format!(
+                        "profile '{}' cannot renew its token: {} issues no refresh token and no credentials are saved to log in again",
+                        self.name,
+                        value_name(&self.profile.provider)
+                    ),
+                )
+                .hint(format!(
+                    "run `tokctl login -p {}` (with --save-credentials, tokctl renews the token by itself)",
                     self.name
-                ),
-            )
+                ))
+            }
         });
         Err(self.with_login_hint(e))
     }

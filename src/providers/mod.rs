@@ -154,20 +154,35 @@ pub fn join(base: &str, path: &str) -> String {
 /// Reads a failed response to a credential-bearing request (`what` is e.g.
 /// "login" or "refresh"). 401, or 400/403 with a JSON error, means the
 /// server rejected the credentials or token: exit 3. Anything else — 5xx,
-/// 429, HTML from a proxy — is the server's failure: exit 4.
+/// 429, HTML from a proxy — is the server's failure: exit 4. A 429 is never
+/// retried: against a lock-out ("too many failed attempts") another try
+/// only prolongs it.
 pub fn auth_failure(resp: &Response, what: &str) -> Failure {
     let rejected =
         resp.status == 401 || (matches!(resp.status, 400 | 403) && resp.error_text().is_some());
     if rejected {
         let why = resp
-            .error_text()
+            .server_text()
             .unwrap_or_else(|| format!("HTTP {}", resp.status));
         Failure::new(
             Kind::LoginRequired,
             format!("the server rejected the {what}: {why}"),
         )
+    } else if resp.status == 429 {
+        remote(format!("{what} failed: {}", resp.status_summary()))
+            .hint("the server is limiting attempts: wait a while before trying again")
     } else {
         remote(format!("{what} failed: {}", resp.status_summary()))
+    }
+}
+
+/// An id that may arrive as a number or as a string (wire notes §0.9:
+/// CollectiveAccess and MakeShift send ints), as a string.
+pub fn id_field(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
     }
 }
 
@@ -232,5 +247,15 @@ mod tests {
     fn join_handles_slashes() {
         assert_eq!(join("https://a/", "/x"), "https://a/x");
         assert_eq!(join("https://a", "/x"), "https://a/x");
+    }
+
+    #[test]
+    fn ids_as_strings() {
+        let v = serde_json::json!({"int": 7443, "str": "2", "empty": "", "null": null});
+        assert_eq!(id_field(&v, "int").as_deref(), Some("7443"));
+        assert_eq!(id_field(&v, "str").as_deref(), Some("2"));
+        assert_eq!(id_field(&v, "empty"), None);
+        assert_eq!(id_field(&v, "null"), None);
+        assert_eq!(id_field(&v, "missing"), None);
     }
 }

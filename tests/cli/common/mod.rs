@@ -149,6 +149,23 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// An HTTP `Date` value (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`) for
+/// a Unix time: mocks send it to play a server whose clock is off.
+pub fn http_date(t: i64) -> String {
+    let rfc = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(t as u64),
+    )
+    .to_string(); // 1994-11-06T08:49:37Z
+    let (y, m, d, time) = (&rfc[0..4], &rfc[5..7], &rfc[8..10], &rfc[11..19]);
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = DAYS[(t / 86_400 % 7) as usize];
+    let month = MONTHS[m.parse::<usize>().unwrap() - 1];
+    format!("{day}, {d} {month} {y} {time} GMT")
+}
+
 pub const RM_PASSWORD: &str = "correct horse battery staple";
 pub const RM_USER_ID: &str = "1295335289799050885";
 
@@ -461,4 +478,44 @@ pub fn parse_rfc3339(s: &str) -> i64 {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
+}
+impl TestEnv {
+    /// Asserts a failed run as the contract wants it: exit `code`, nothing
+    /// on stdout, a `tokctl: error:` line, and no planted secret anywhere.
+    /// Returns stderr for the test's own checks.
+    pub fn assert_failed(&self, out: &std::process::Output, code: i32) -> String {
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "stderr:\n{stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "stdout must stay empty on failure: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(stderr.contains("tokctl: error: "), "{stderr}");
+        self.assert_no_secret(out);
+        stderr
+    }
+
+    /// Asserts a successful run with no planted secret on stderr (stdout may
+    /// carry the token the command was asked for); returns stdout.
+    pub fn assert_ok(&self, out: &std::process::Output) -> String {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "exit {:?}, stderr:\n{stderr}",
+            out.status.code()
+        );
+        for s in &self.secrets {
+            assert!(
+                !stderr.contains(s.as_str()),
+                "secret {s:?} leaked on stderr:\n{stderr}"
+            );
+        }
+        String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    /// The raw bytes of secrets.json, to prove a failure left it alone.
+    pub fn secrets_bytes(&self) -> Option<Vec<u8>> {
+        read(&self.data_dir().join("secrets.json"))
+    }
 }
