@@ -9,8 +9,41 @@ use crate::cli::{ClientAuth, Flow, ProviderKind, StoreKind, value_name};
 use crate::error::{Failure, config};
 use crate::fsutil;
 use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
+
+/// Identifies one version of the profile file without reading it: size,
+/// modification time and inode. Parsing the file costs more than everything
+/// else `print-header` does once it holds a few dozen profiles, so the cache
+/// remembers the stamp it was written against (see `commands::cached_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    mtime_ns: i128,
+    inode: u64,
+}
+
+impl Stamp {
+    /// The stamp of the file at `path`, if it exists.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        let mtime = m.modified().ok()?;
+        let mtime_ns = match mtime.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_nanos() as i128,
+            Err(e) => -(e.duration().as_nanos() as i128),
+        };
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Stamp {
+            len: m.len(),
+            mtime_ns,
+            inode,
+        })
+    }
+}
 
 /// One profile's settings.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@
 //! process killed at any point leaves either the old or the new tokens.
 
 use crate::cli::value_name;
-use crate::config::Profile;
+use crate::config::{Profile, Stamp};
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, login_required};
 use crate::lock::ProfileLock;
@@ -265,6 +265,7 @@ impl<'a> Session<'a> {
         }
         let previous = self.cached().unwrap_or_default();
         let rec = CacheRecord {
+            config_stamp: Stamp::of(&self.ctx.config_path),
             access: self.profile.cache.then(|| access.clone()),
             expires_at: access.expires_at,
             user: ts.user.or(previous.user),

@@ -9,15 +9,21 @@ use crate::token::rfc3339;
 use std::process::Command;
 
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
-    let (_, session) = super::open_session(ctx)?;
-    let t = session.ensure_fresh(args.min_valid)?;
+    let (profile, t) = match super::cached_token(ctx, args.min_valid) {
+        Some(found) => found,
+        None => {
+            let (_, session) = super::open_session(ctx)?;
+            let t = session.ensure_fresh(args.min_valid)?;
+            (session.name, t)
+        }
+    };
     let token = t.token.expose();
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
     let mut cmd = Command::new(program);
     cmd.args(rest)
         .env("TOKCTL_ACCESS_TOKEN", token)
         .env("TOKCTL_AUTHORIZATION", format!("Bearer {token}"))
-        .env("TOKCTL_PROFILE", &session.name);
+        .env("TOKCTL_PROFILE", &profile);
     match t.expires_at {
         Some(e) => cmd.env("TOKCTL_EXPIRES_AT", rfc3339(e)),
         None => cmd.env_remove("TOKCTL_EXPIRES_AT"),

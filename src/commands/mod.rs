@@ -10,9 +10,10 @@ mod profiles;
 mod refresh;
 
 use crate::cli::{Cli, Command};
-use crate::config::Config;
+use crate::config::{Config, Stamp};
 use crate::ctx::Ctx;
 use crate::session::Session;
+use crate::token::{AccessToken, now};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -39,6 +40,23 @@ fn open_session(ctx: &Ctx) -> anyhow::Result<(Config, Session<'_>)> {
     let name = ctx.profile_name(&cfg)?;
     let profile = cfg.profile(&name)?;
     Ok((cfg, Session::open(ctx, name, profile)))
+}
+
+/// The hot path of `print-header` and `exec`: a token valid for
+/// `min_valid`, straight from the cache, when the profile is named (`-p` or
+/// `TOKCTL_PROFILE`) and the profile file is byte-for-byte the one the
+/// cache was written against — then the profile exists, keeps its token in
+/// the cache, and nothing in the file needs reading. `None` sends the caller
+/// down the ordinary path, which checks everything.
+fn cached_token(ctx: &Ctx, min_valid: std::time::Duration) -> Option<(String, AccessToken)> {
+    let name = ctx.global.profile.as_ref()?;
+    crate::ctx::check_profile_name(name).ok()?;
+    let rec = ctx.cache().read(name)?;
+    if rec.config_stamp? != Stamp::of(&ctx.config_path)? {
+        return None;
+    }
+    let t = rec.access?;
+    t.valid_for(min_valid, now()).then(|| (name.clone(), t))
 }
 
 /// Writes to stdout; a closed pipe surfaces as an io error that `main` treats quietly.

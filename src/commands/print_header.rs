@@ -1,11 +1,13 @@
 //! `tokctl print-header`: the hot path. With a fresh cached token this reads
-//! the profile file and one cache file, and prints: no keychain, no HTTP
-//! client, no TLS roots.
+//! one cache file (and the profile file only when the profile is not named
+//! or the file changed), and prints: no keychain, no HTTP client, no TLS
+//! roots.
 
 use crate::cli::{HeaderFormat, PrintHeaderArgs};
 use crate::ctx::Ctx;
 use crate::error::{sanitize, usage};
-use crate::token::rfc3339;
+use crate::secret::Secret;
+use crate::token::{AccessToken, rfc3339};
 
 pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
     if !is_header_name(&args.header) {
@@ -16,8 +18,32 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
         .hint("use letters, digits and '-', e.g. --header X-Auth-Token")
         .into());
     }
+    // The JSON form may add the ID token from the secret store, so it always
+    // takes the full path.
+    if args.format != HeaderFormat::Json
+        && let Some((_, t)) = super::cached_token(ctx, args.min_valid)
+    {
+        return print(args, &t, None);
+    }
     let (_, session) = super::open_session(ctx)?;
     let t = session.ensure_fresh(args.min_valid)?;
+    let id_token = match args.format {
+        // The ID token lives in the secret store; reading it costs a
+        // keychain round trip, so only the JSON format does.
+        HeaderFormat::Json if session.profile.provider.has_id_token() => session
+            .store()
+            .load(&session.name)?
+            .and_then(|s| s.id_token),
+        _ => None,
+    };
+    print(args, &t, id_token)
+}
+
+fn print(
+    args: &PrintHeaderArgs,
+    t: &AccessToken,
+    id_token: Option<Secret<String>>,
+) -> anyhow::Result<u8> {
     let token = t.token.expose();
     let header = format!("{}: Bearer {token}", args.header);
     let out = match args.format {
@@ -31,14 +57,7 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
                 "token_type": "Bearer",
                 "expires_at": t.expires_at.map(rfc3339),
             });
-            // The ID token lives in the secret store; reading it costs a
-            // keychain round trip, so only the JSON format does.
-            if session.profile.provider.has_id_token()
-                && let Some(id) = session
-                    .store()
-                    .load(&session.name)?
-                    .and_then(|s| s.id_token)
-            {
+            if let Some(id) = id_token {
                 v["id_token"] = serde_json::Value::String(id.expose().clone());
             }
             format!("{v}\n")

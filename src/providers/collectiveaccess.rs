@@ -133,13 +133,7 @@ fn user_info(u: &Value) -> UserInfo {
 
 impl Provider for CollectiveAccess {
     fn caps(&self) -> Caps {
-        Caps {
-            refresh: true,
-            relogin: true,
-            needs_username: true,
-            needs_password: true,
-            ..Caps::default()
-        }
+        Caps::PASSWORD_WITH_REFRESH
     }
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {

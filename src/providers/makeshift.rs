@@ -87,13 +87,12 @@ fn user_info(u: &Value) -> UserInfo {
 
 impl Provider for MakeShift {
     fn caps(&self) -> Caps {
+        // No refresh grant: renewal is a new login with the saved key and
+        // secret, so they are saved unless the user says otherwise.
         Caps {
             refresh: false,
-            relogin: true,
             save_credentials_by_default: true,
-            needs_username: true,
-            needs_password: true,
-            ..Caps::default()
+            ..Caps::PASSWORD_WITH_REFRESH
         }
     }
 

@@ -36,6 +36,19 @@ pub struct Caps {
     pub needs_client_secret: bool,
 }
 
+impl Caps {
+    /// A username/password API with a refresh grant, where saved
+    /// credentials allow a new login once the refresh token dies.
+    pub const PASSWORD_WITH_REFRESH: Caps = Caps {
+        refresh: true,
+        relogin: true,
+        save_credentials_by_default: false,
+        needs_username: true,
+        needs_password: true,
+        needs_client_secret: false,
+    };
+}
+
 /// The secrets and names a login (or a re-login) uses.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {

@@ -12,7 +12,8 @@
 //! - `GET /users/<id>` may wrap the user in `{"data": …}`; both are accepted.
 
 use super::{
-    Caps, Credentials, Interaction, Provider, expect_json, join, parse_token_response, str_field,
+    Caps, Credentials, Interaction, Provider, expect_json, id_field, join, parse_token_response,
+    str_field,
 };
 use crate::config::Profile;
 use crate::error::{Failure, remote, usage};
@@ -54,10 +55,8 @@ impl RealMassive {
 fn user_info(u: &Value) -> UserInfo {
     let attrs = u.get("attributes").unwrap_or(&Value::Null);
     UserInfo {
-        // user.id is a string of digits; accept a number too.
-        id: str_field(u, "id")
-            .map(str::to_string)
-            .or_else(|| u.get("id").and_then(Value::as_i64).map(|n| n.to_string())),
+        // user.id is a string of digits; a number is accepted too.
+        id: id_field(u, "id"),
         name: None,
         email: str_field(attrs, "email").map(str::to_string),
     }
@@ -65,13 +64,7 @@ fn user_info(u: &Value) -> UserInfo {
 
 impl Provider for RealMassive {
     fn caps(&self) -> Caps {
-        Caps {
-            refresh: true,
-            relogin: true,
-            needs_username: true,
-            needs_password: true,
-            ..Caps::default()
-        }
+        Caps::PASSWORD_WITH_REFRESH
     }
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {

@@ -54,13 +54,7 @@ impl Vivacity {
 
 impl Provider for Vivacity {
     fn caps(&self) -> Caps {
-        Caps {
-            refresh: true,
-            relogin: true,
-            needs_username: true,
-            needs_password: true,
-            ..Caps::default()
-        }
+        Caps::PASSWORD_WITH_REFRESH
     }
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {

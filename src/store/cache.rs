@@ -6,6 +6,7 @@
 //! It is only a cache: a damaged file reads as absent and is rewritten at
 //! the next renewal.
 
+use crate::config::Stamp;
 use crate::fsutil;
 use crate::token::{AccessToken, RefreshExpiry, UserInfo};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,11 @@ pub struct CacheRecord {
     pub renewal: Renewal,
     #[serde(default)]
     pub refresh_expiry: RefreshExpiry,
+    /// The profile file as it was when this record was written; while it
+    /// is unchanged, the hot path may trust the record without parsing the
+    /// file (see [`crate::config::Stamp`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_stamp: Option<Stamp>,
 }
 
 /// The cache directory.

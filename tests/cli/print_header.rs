@@ -227,3 +227,51 @@ fn an_invalid_header_name_is_a_usage_error() {
         );
     }
 }
+
+/// The hot path trusts the cache only while the profile file is the one the
+/// cache was written against: an edit sends it back to reading the file.
+#[test]
+fn an_edited_profile_file_is_read_again() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let want = format!("Authorization: Bearer {access}\n");
+    assert_eq!(
+        stdout(&env.run_revealing(&["print-header", "-p", "rm"])),
+        want
+    );
+
+    // A harmless edit (a comment) is noticed and the file is read: still fine.
+    let text = env.config_text();
+    env.write_config(&format!("# edited by hand\n{text}"));
+    assert_eq!(
+        stdout(&env.run_revealing(&["print-header", "-p", "rm"])),
+        want
+    );
+    assert_eq!(
+        stdout(&env.run_revealing(&[
+            "exec",
+            "-p",
+            "rm",
+            "--",
+            "sh",
+            "-c",
+            "echo \"Authorization: $TOKCTL_AUTHORIZATION\""
+        ])),
+        want
+    );
+
+    // The profile removed by hand: the cached token is no longer handed out.
+    env.write_config("# no profiles any more\n");
+    let out = env.run_fails(&["print-header", "-p", "rm"], 5);
+    assert!(
+        stderr(&out).contains("unknown profile 'rm'"),
+        "{}",
+        stderr(&out)
+    );
+    env.run_fails(&["exec", "-p", "rm", "--", "true"], 5);
+
+    // A broken file is reported, not bypassed.
+    env.write_config(&format!("{text}\n[profiles.broken\n"));
+    env.run_fails(&["print-header", "-p", "rm"], 5);
+}
