@@ -75,9 +75,34 @@ impl<'a> Session<'a> {
         if let Some(t) = self.current_access()?
             && t.valid_for(min_valid, now())
         {
+            self.restamp(&t);
             return Ok(t);
         }
         self.renew(Some(min_valid))
+    }
+
+    /// Re-stamps the cache record against the profile file as just read, so
+    /// that the next call takes the fast path again after an unrelated edit
+    /// (another profile's login rewrites the file). Only when the lock is
+    /// free and the record still holds `t`: a renewal in progress must never
+    /// be overwritten with an older token. Best effort: it is only a cache.
+    fn restamp(&self, t: &AccessToken) {
+        let stamp = Stamp::of(&self.ctx.config_path);
+        if !self.profile.cache
+            || stamp.is_none()
+            || self.cached().is_none_or(|r| r.config_stamp == stamp)
+        {
+            return;
+        }
+        let Ok(_lock) = ProfileLock::acquire(&self.ctx.data_dir, &self.name, Duration::ZERO) else {
+            return;
+        };
+        if let Some(mut rec) = self.cached()
+            && rec.access.as_ref() == Some(t)
+        {
+            rec.config_stamp = stamp;
+            let _ = self.ctx.cache().write(&self.name, &rec);
+        }
     }
 
     /// Renews under the profile lock. With `if_stale`, a token another

@@ -243,3 +243,80 @@ fn auto_falls_back_to_the_file_store_with_a_warning() {
     );
     assert_eq!(stderr(&out), "");
 }
+
+/// A value too large for one Windows credential is split over several
+/// entries; it must come back whole (the refresh request carries it) and
+/// logout must remove every part.
+#[test]
+fn large_secrets_are_split_and_reassembled() {
+    if std::env::var("TOKCTL_TEST_KEYCHAIN").as_deref() != Ok("1") {
+        eprintln!("skipped large_secrets_are_split_and_reassembled: set TOKCTL_TEST_KEYCHAIN=1");
+        return;
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let profile = format!("kcbig-{}-{nanos}", std::process::id());
+    let _cleanup = ClearOnDrop(profile.clone());
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.rm_access("big1", 3600);
+    // Longer than one entry (1000 characters), like a Keycloak refresh
+    // token plus an ID token.
+    let refresh = env.plant(&format!("{profile}-{}", "R".repeat(2500)));
+    env.plant(RM_PASSWORD);
+    mock_rm_login(&srv, &access, &refresh, 3600);
+    env.ok(&mut login(
+        &env,
+        &srv,
+        &profile,
+        &["--store", "keychain", "--save-credentials"],
+    ));
+
+    let head = keychain_lookup(&profile).expect("the profile's entry");
+    assert!(
+        head.starts_with("tokctl-chunks:"),
+        "a pointer, not the JSON: {head:.40}"
+    );
+    assert!(
+        parts_of(&profile).len() >= 3,
+        "the value is in several parts"
+    );
+
+    // The refresh request proves the parts were put back together.
+    env.expire_cache(&profile);
+    let a2 = env.rm_access("big2", 3600);
+    let m = mock_rm_refresh(&srv, &refresh, 200, rm_refresh_body(&a2, None, 3600));
+    let out =
+        env.ok_revealing(tokctl(&env).args(["print-header", "-p", &profile, "--format", "token"]));
+    m.assert();
+    assert_eq!(stdout(&out), format!("{a2}\n"));
+
+    env.ok(tokctl(&env).args(["logout", "-p", &profile]));
+    assert_eq!(keychain_lookup(&profile), None);
+    assert_eq!(
+        parts_of(&profile),
+        Vec::<String>::new(),
+        "every part is deleted"
+    );
+}
+
+/// The usernames of the chunk entries (`PROFILE#generation.i`) of a profile.
+fn parts_of(profile: &str) -> Vec<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "tokctl"])
+        .output()
+        .expect("secret-tool");
+    // secret-tool prints attributes on stdout or stderr depending on version.
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .filter_map(|l| l.strip_prefix("attribute.username = "))
+        .filter(|u| u.starts_with(&format!("{profile}#")))
+        .map(str::to_string)
+        .collect()
+}

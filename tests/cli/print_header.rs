@@ -275,3 +275,31 @@ fn an_edited_profile_file_is_read_again() {
     env.write_config(&format!("{text}\n[profiles.broken\n"));
     env.run_fails(&["print-header", "-p", "rm"], 5);
 }
+
+/// Another profile's login rewrites the profile file; the first call after
+/// it re-stamps the cache, so the fast path comes back without a renewal.
+#[test]
+fn the_cache_is_restamped_after_an_unrelated_edit() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let before = env.cache_json("rm")["config_stamp"].clone();
+    assert!(
+        before.is_object(),
+        "the cache records the profile file's stamp"
+    );
+    env.login_realmassive(&srv, "other", 3600);
+
+    let out = env.run_revealing(&["print-header", "-p", "rm"]);
+    assert_eq!(stdout(&out), format!("Authorization: Bearer {access}\n"));
+    let after = env.cache_json("rm");
+    assert_ne!(
+        after["config_stamp"], before,
+        "re-stamped against the new file"
+    );
+    assert_eq!(
+        after["access"]["token"],
+        access.as_str(),
+        "same token, no renewal"
+    );
+}
