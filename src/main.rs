@@ -1,14 +1,6 @@
 //! tokctl: log in once, keep tokens in the OS keychain, print a fresh bearer
 //! token whenever a script needs one.
 
-// On Linux with glibc, the C `main` below replaces Rust's runtime start-up,
-// which spent a tenth of `print-header`'s instructions finding the main
-// thread's stack guard (glibc parses /proc/self/maps for it). tokctl never
-// recurses deeply and flushes stdout itself, so nothing it did is missed;
-// std still gets the arguments from glibc's init hook. `fast_start` is set
-// by build.rs for that target (and never for the test harness).
-#![cfg_attr(all(fast_start, not(test)), no_main)]
-
 mod cli;
 mod commands;
 mod config;
@@ -24,19 +16,8 @@ mod session;
 mod store;
 mod token;
 
-#[cfg(any(not(fast_start), test))]
 use std::process::ExitCode;
 
-#[cfg(all(fast_start, not(test)))]
-#[unsafe(no_mangle)]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
-    run().into()
-}
-
-#[cfg(any(not(fast_start), test))]
 fn main() -> ExitCode {
     ExitCode::from(run())
 }

@@ -303,3 +303,29 @@ fn the_cache_is_restamped_after_an_unrelated_edit() {
         "same token, no renewal"
     );
 }
+
+/// A reader that went away (`tokctl print-header | head -c0`) is not an
+/// error: exit 0, nothing on stderr, not death by SIGPIPE.
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = std::process::Command::new(env.tokctl().get_program());
+    for (k, v) in env.tokctl().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd
+        .args(["print-header", "-p", "rm"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
