@@ -41,8 +41,8 @@ pub enum Body<'a> {
     Form(&'a [(&'a str, &'a str)]),
 }
 
-/// A response, read whole (auth responses are small).
-#[derive(Debug)]
+/// A response, read whole (auth responses are small). Its body holds
+/// tokens, so `Debug` shows only the status and the body's size.
 pub struct Response {
     /// HTTP status code.
     pub status: u16,
@@ -52,6 +52,15 @@ pub struct Response {
     pub sent_at: i64,
     /// Server clock minus local clock, from the `Date` header (0 when absent).
     pub clock_offset: i64,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The lazily built HTTP client with tokctl's policies.
@@ -81,7 +90,11 @@ impl Http {
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("tokctl/", env!("CARGO_PKG_VERSION")))
-            .https_only(false); // enforced per request by check_url, which allows loopback http
+            // Enforced per request by check_url, which allows loopback http.
+            .https_only(false)
+            // A redirect would resend a password or refresh token to a URL
+            // check_url never saw (possibly plain http elsewhere): refuse.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(path) = &self.cacert {
             let pem = std::fs::read(path).map_err(|e| {
                 config(format!(
@@ -154,14 +167,22 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_string();
+            let location = r
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let body = r.bytes()?.to_vec();
-            Ok((status, date, ct, body))
+            Ok((status, date, ct, location, body))
         });
         let ms = start.elapsed().as_millis();
         match result {
-            Ok((status, date, content_type, body)) => {
+            Ok((status, date, content_type, location, body)) => {
                 if self.verbose {
                     eprintln!("tokctl: {method} {shown} -> {status} ({ms} ms)");
+                }
+                if (300..400).contains(&status) {
+                    return Err(redirect_failure(&shown, status, location.as_deref()));
                 }
                 Ok(Response {
                     status,
@@ -179,6 +200,14 @@ impl Http {
             }
         }
     }
+}
+
+fn redirect_failure(url: &str, status: u16, location: Option<&str>) -> Failure {
+    let to = location
+        .and_then(|l| Url::parse(url).ok()?.join(l).ok())
+        .map_or_else(|| "elsewhere".to_string(), |u| redact_url(&u));
+    remote(format!("{url} answered HTTP {status}, a redirect to {to}"))
+        .hint("tokctl does not follow redirects with credentials; configure the final URL instead")
 }
 
 fn transport_failure(e: &reqwest::Error, url: &str, timeout: Duration) -> Failure {
@@ -351,10 +380,15 @@ const SENSITIVE_PARAMS: &[&str] = &[
 
 /// The URL with the values of sensitive query parameters replaced.
 pub fn redact_url(u: &Url) -> String {
-    if u.query().is_none() {
-        return u.to_string();
-    }
     let mut r = u.clone();
+    // `user:password@` in a URL is a credential too.
+    if !r.username().is_empty() || r.password().is_some() {
+        let _ = r.set_username("REDACTED");
+        let _ = r.set_password(None);
+    }
+    if u.query().is_none() {
+        return r.to_string();
+    }
     let pairs: Vec<(String, String)> = u
         .query_pairs()
         .map(|(k, v)| {
@@ -452,6 +486,8 @@ mod tests {
         let s = redact_url(&u);
         assert!(!s.contains("abc") && !s.contains("zzz"), "{s}");
         assert!(s.contains("x=1"));
+        let u = Url::parse("https://bob:hunter2@h/p").unwrap();
+        assert_eq!(redact_url(&u), "https://REDACTED@h/p");
     }
 
     #[test]

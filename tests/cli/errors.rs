@@ -518,3 +518,34 @@ fn realmassive_without_a_username_is_a_usage_error() {
     other.assert_calls(0);
     assert!(!env.config_path().exists());
 }
+
+/// A redirect would resend the password to a URL the https rule never saw
+/// (here plain http to a non-loopback address): tokctl does not follow it.
+#[test]
+fn redirects_are_not_followed_with_credentials() {
+    let mut env = TestEnv::new();
+    env.plant(RM_PASSWORD);
+    let srv = MockServer::start();
+    let login = srv.mock(|when, then| {
+        when.method(POST).path("/accounts/login");
+        then.status(307)
+            .header("location", "http://192.0.2.2:9/steal?password=x");
+    });
+    let elsewhere = srv.mock(|when, then| {
+        when.path("/steal");
+        then.status(200);
+    });
+    let out = env.fails(&mut login_at(&env, &srv.base_url()), 4);
+    login.assert();
+    elsewhere.assert_calls(0);
+    let err = stderr(&out);
+    assert!(
+        err.contains("answered HTTP 307, a redirect to http://192.0.2.2:9/steal?password=REDACTED"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: tokctl does not follow redirects"),
+        "{err}"
+    );
+    assert_eq!(env.config_text(), "", "nothing written");
+}
