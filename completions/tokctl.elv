@@ -157,7 +157,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --store 'Where secrets live [default: the profile''s store, else auto]'
             cand --timeout 'Time limit for each HTTP request (30s, 2m, ...)'
             cand --cacert 'Extra trusted CA certificates (PEM), besides the system roots'
-            cand --all 'Log out of every profile'
+            cand --all 'Log out of every profile (a -p or TOKCTL_PROFILE is then ignored)'
             cand --keep-credentials 'Keep the saved password / client secret'
             cand -v 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
             cand --verbose 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'

@@ -146,7 +146,7 @@ keychain\t'The OS keychain (Secret Service, macOS Keychain, Windows Credential M
 file\t'`<data dir>/secrets.json`, mode 0600'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l timeout -d 'Time limit for each HTTP request (30s, 2m, ...)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l cacert -d 'Extra trusted CA certificates (PEM), besides the system roots' -r -F
-complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l all -d 'Log out of every profile'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l all -d 'Log out of every profile (a -p or TOKCTL_PROFILE is then ignored)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l keep-credentials -d 'Keep the saved password / client secret'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s q -l quiet -d 'No progress or notices on stderr'

@@ -249,8 +249,10 @@ pub struct ExecArgs {
 /// `tokctl logout`.
 #[derive(Debug, Args, Clone)]
 pub struct LogoutArgs {
-    /// Log out of every profile
-    #[arg(long, conflicts_with = "profile")]
+    /// Log out of every profile (a -p or TOKCTL_PROFILE is then ignored)
+    // No clap conflict with --profile: it would also fire on TOKCTL_PROFILE
+    // set in the environment, breaking `logout --all` in such a shell.
+    #[arg(long)]
     pub all: bool,
     /// Keep the saved password / client secret
     #[arg(long)]

@@ -22,6 +22,7 @@ pub struct Ctx {
     pub config_path: PathBuf,
     pub data_dir: PathBuf,
     http: OnceCell<Http>,
+    auto_store: OnceCell<StoreKind>,
 }
 
 impl Ctx {
@@ -45,6 +46,7 @@ impl Ctx {
             config_path,
             data_dir,
             http: OnceCell::new(),
+            auto_store: OnceCell::new(),
         })
     }
 
@@ -92,31 +94,37 @@ impl Ctx {
         }
     }
 
-    /// The store kind in force for a profile: the flag or environment, else
-    /// the profile's recorded choice, else `auto`.
+    /// The store kind in force for a profile: an explicit `keychain` or
+    /// `file` (flag or environment), else the profile's recorded choice,
+    /// else `auto`. An explicit `auto` does not override a recorded choice:
+    /// probing again could land on another store and report a logged-in
+    /// profile as logged out.
     pub fn store_kind(&self, profile: &Profile) -> StoreKind {
-        self.global
-            .store
-            .or(profile.store)
-            .unwrap_or(StoreKind::Auto)
+        match (self.global.store, profile.store) {
+            (Some(StoreKind::Auto), Some(recorded)) => recorded,
+            (Some(explicit), _) => explicit,
+            (None, recorded) => recorded.unwrap_or(StoreKind::Auto),
+        }
     }
 
     /// Turns `auto` into a concrete store: the keychain when it answers,
-    /// else the file store with one warning.
+    /// else the file store with one warning. Probed once per process.
     pub fn resolve_auto(&self, kind: StoreKind) -> StoreKind {
         if kind != StoreKind::Auto {
             return kind;
         }
-        match KeychainStore::probe(KEYCHAIN_PROBE_WAIT) {
-            Ok(()) => StoreKind::Keychain,
-            Err(why) => {
-                self.notice(&format!(
-                    "warning: no usable keychain ({why}); keeping secrets in {} (mode 0600)",
-                    FileStore::new(self.data_dir.clone()).path().display()
-                ));
-                StoreKind::File
-            }
-        }
+        *self
+            .auto_store
+            .get_or_init(|| match KeychainStore::probe(KEYCHAIN_PROBE_WAIT) {
+                Ok(()) => StoreKind::Keychain,
+                Err(why) => {
+                    self.notice(&format!(
+                        "warning: no usable keychain ({why}); keeping secrets in {} (mode 0600)",
+                        FileStore::new(self.data_dir.clone()).path().display()
+                    ));
+                    StoreKind::File
+                }
+            })
     }
 
     /// The store object for a concrete kind.

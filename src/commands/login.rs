@@ -118,6 +118,22 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         client_secret: creds.client_secret.clone(),
         ..StoredSecrets::default()
     };
+    // The profile file and the secrets change under the lock, so no renewal
+    // runs between them. Secrets issued by another server or client, or kept
+    // in another store, are removed first: a kill after that leaves the
+    // profile logged out, never holding a refresh token that its new server
+    // did not issue.
+    let _lock = ProfileLock::acquire(&ctx.data_dir, &name, ctx.lock_wait())?;
+    if let Some(old) = &stored
+        && (!same_client(old, &profile) || old.store != profile.store)
+    {
+        Session::open(ctx, name.clone(), old.clone())
+            .store()
+            .delete(&name)?;
+        ctx.cache()
+            .remove(&name)
+            .map_err(|e| crate::error::config(format!("cannot remove the token cache: {e}")))?;
+    }
     let first = cfg.names().is_empty();
     cfg.set_profile(&name, &profile);
     if first || cfg.default_name().is_none() && cfg.names().len() == 1 {
@@ -125,7 +141,6 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     }
     cfg.save()?;
     let session = Session::open(ctx, name.clone(), profile.clone());
-    let _lock = ProfileLock::acquire(&ctx.data_dir, &name, ctx.lock_wait())?;
     let user = ts.user.clone();
     let scope = ts.scope.clone();
     let t = session.persist(ts, Via::Login, base, caps)?;
@@ -223,8 +238,8 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Whether two versions of a profile talk to the same OAuth client at the
-/// same server.
+/// Whether two versions of a profile talk to the same server (and OAuth
+/// client), so that its secrets remain valid and safe to send there.
 fn same_client(old: &Profile, new: &Profile) -> bool {
     old.provider == new.provider
         && old.base_url == new.base_url

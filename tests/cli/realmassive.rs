@@ -671,3 +671,17 @@ fn quiet_login_prints_nothing() {
     assert_eq!(stdout(&out), "");
     assert!(env.cache_path("rm").exists());
 }
+
+/// `TOKCTL_PROFILE` exported in the shell must not break `logout --all`.
+#[test]
+fn logout_all_ignores_a_profile_from_the_environment() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "a", 3600);
+    env.login_realmassive(&srv, "b", 3600);
+    env.ok(env
+        .tokctl()
+        .env("TOKCTL_PROFILE", "a")
+        .args(["logout", "--all"]));
+    assert!(!env.cache_path("a").exists() && !env.cache_path("b").exists());
+}

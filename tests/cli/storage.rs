@@ -216,3 +216,34 @@ fn profiles_share_the_secret_store_without_losing_each_other() {
     assert_eq!(s["profiles"]["b"]["refresh_token"], rm_initial_refresh("b"));
     assert_eq!(s["version"], 1);
 }
+
+/// `TOKCTL_STORE=auto` in the environment does not re-probe a profile whose
+/// store was recorded at login: no warning, no 2 s probe, same store.
+#[test]
+fn an_explicit_auto_keeps_the_recorded_store() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    assert!(env.config_text().contains("store = \"file\""));
+    env.expire_cache("rm");
+    let a2 = env.rm_access("a2", 3600);
+    mock_rm_refresh(
+        &srv,
+        &rm_initial_refresh("rm"),
+        200,
+        rm_refresh_body(&a2, None, 3600),
+    );
+    let out = env.ok_revealing(
+        env.tokctl()
+            .env("TOKCTL_STORE", "auto")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .args(["print-header", "-p", "rm", "--format", "token"]),
+    );
+    assert_eq!(
+        stdout(&out),
+        format!("{a2}\n"),
+        "renewed from the file store"
+    );
+    assert_eq!(stderr(&out), "", "no keychain probe, no warning");
+    assert_ne!(access, a2);
+}
