@@ -14,35 +14,69 @@ use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 /// Identifies one version of the profile file without reading it: size,
-/// modification time and inode. Parsing the file costs more than everything
-/// else `print-header` does once it holds a few dozen profiles, so the cache
-/// remembers the stamp it was written against (see `commands::cached_token`).
+/// modification and change times, inode and device (ctime cannot be set
+/// back by `touch -r` or `cp -p`). Parsing the file costs more than
+/// everything else `print-header` does once it holds a few dozen profiles,
+/// so the cache remembers the stamp of the file it was written against
+/// (see `commands::cached_token`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     len: u64,
     mtime_ns: i128,
+    ctime_ns: i128,
     inode: u64,
+    dev: u64,
 }
 
 impl Stamp {
     /// The stamp of the file at `path`, if it exists.
     pub fn of(path: &Path) -> Option<Stamp> {
-        let m = std::fs::metadata(path).ok()?;
-        let mtime = m.modified().ok()?;
-        let mtime_ns = match mtime.duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => d.as_nanos() as i128,
-            Err(e) => -(e.duration().as_nanos() as i128),
+        Some(Stamp::from_metadata(&std::fs::metadata(path).ok()?))
+    }
+
+    fn from_metadata(m: &std::fs::Metadata) -> Stamp {
+        let nanos = |t: std::io::Result<std::time::SystemTime>| match t
+            .map(|t| t.duration_since(std::time::UNIX_EPOCH))
+        {
+            Ok(Ok(d)) => d.as_nanos() as i128,
+            Ok(Err(e)) => -(e.duration().as_nanos() as i128),
+            Err(_) => 0,
         };
         #[cfg(unix)]
-        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        let (ctime_ns, inode, dev) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                m.ctime() as i128 * 1_000_000_000 + m.ctime_nsec() as i128,
+                m.ino(),
+                m.dev(),
+            )
+        };
         #[cfg(not(unix))]
-        let inode = 0;
-        Some(Stamp {
+        let (ctime_ns, inode, dev) = (nanos(m.created()), 0, 0);
+        Stamp {
             len: m.len(),
-            mtime_ns,
+            mtime_ns: nanos(m.modified()),
+            ctime_ns,
             inode,
-        })
+            dev,
+        }
     }
+}
+
+/// Reads a file and the stamp of exactly the bytes read: `None` for the
+/// stamp when the file changed while it was being read.
+fn read_stamped(path: &Path) -> std::io::Result<Option<(Vec<u8>, Option<Stamp>)>> {
+    use std::io::Read;
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let before = Stamp::from_metadata(&f.metadata()?);
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    let after = Stamp::from_metadata(&f.metadata()?);
+    Ok(Some((bytes, (before == after).then_some(after))))
 }
 
 /// One profile's settings.
@@ -104,14 +138,17 @@ impl Profile {
 pub struct Config {
     path: PathBuf,
     doc: DocumentMut,
+    stamp: Option<Stamp>,
 }
 
 impl Config {
     /// Reads the file; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<Config, Failure> {
-        let doc = match fsutil::read_optional(path) {
+        let mut stamp = None;
+        let doc = match read_stamped(path) {
             Ok(None) => DocumentMut::new(),
-            Ok(Some(bytes)) => {
+            Ok(Some((bytes, read_stamp))) => {
+                stamp = read_stamp;
                 let text =
                     String::from_utf8(bytes).map_err(|_| bad_file(path, "it is not UTF-8 text"))?;
                 text.parse::<DocumentMut>()
@@ -129,6 +166,7 @@ impl Config {
         Ok(Config {
             path: path.to_path_buf(),
             doc,
+            stamp,
         })
     }
 
@@ -259,16 +297,26 @@ impl Config {
         self.doc.insert("default", value(name));
     }
 
-    /// Writes the file atomically.
-    pub fn save(&self) -> Result<(), Failure> {
+    /// The stamp of the file as it was read or last saved; `None` when it
+    /// does not exist or changed while being read.
+    pub fn stamp(&self) -> Option<Stamp> {
+        self.stamp
+    }
+
+    /// Writes the file atomically. A symlinked profile file (dotfiles) stays
+    /// a symlink: its target is what gets replaced.
+    pub fn save(&mut self) -> Result<(), Failure> {
         if let Some(dir) = self.path.parent()
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir)
                 .map_err(|e| config(format!("cannot create {}: {e}", dir.display())))?;
         }
-        fsutil::write_atomic(&self.path, self.doc.to_string().as_bytes())
-            .map_err(|e| config(format!("cannot write {}: {e}", self.path.display())))
+        let target = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        fsutil::write_atomic(&target, self.doc.to_string().as_bytes())
+            .map_err(|e| config(format!("cannot write {}: {e}", self.path.display())))?;
+        self.stamp = Stamp::of(&self.path);
+        Ok(())
     }
 
     fn profiles_table(&self) -> Option<&dyn toml_edit::TableLike> {
@@ -423,8 +471,35 @@ username = "me@example.com" # my login
         let c2 = Config {
             path: c.path.clone(),
             doc: reread,
+            stamp: None,
         };
         assert_eq!(c2.profile("work").unwrap(), p);
+    }
+
+    #[test]
+    fn save_keeps_a_symlink_and_restamps() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles-config.toml");
+        std::fs::write(&real, SAMPLE).unwrap();
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut c = Config::load(&link).unwrap();
+        let before = c.stamp().expect("stamped at load");
+        c.set_default("other");
+        c.save().unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("default = \"other\"")
+        );
+        assert_ne!(c.stamp(), Some(before));
+        assert_eq!(c.stamp(), Stamp::of(&link));
     }
 
     #[test]

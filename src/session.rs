@@ -34,6 +34,9 @@ pub struct Session<'a> {
     pub ctx: &'a Ctx,
     pub name: String,
     pub profile: Profile,
+    /// The stamp of the profile file this profile was read from: the cache
+    /// record vouches for that version only, never for one nobody parsed.
+    pub config_stamp: Option<Stamp>,
     store: OnceCell<Box<dyn SecretStore>>,
 }
 
@@ -44,6 +47,7 @@ impl<'a> Session<'a> {
             ctx,
             name,
             profile,
+            config_stamp: None,
             store: OnceCell::new(),
         }
     }
@@ -87,7 +91,7 @@ impl<'a> Session<'a> {
     /// free and the record still holds `t`: a renewal in progress must never
     /// be overwritten with an older token. Best effort: it is only a cache.
     fn restamp(&self, t: &AccessToken) {
-        let stamp = Stamp::of(&self.ctx.config_path);
+        let stamp = self.config_stamp;
         if !self.profile.cache
             || stamp.is_none()
             || self.cached().is_none_or(|r| r.config_stamp == stamp)
@@ -290,7 +294,7 @@ impl<'a> Session<'a> {
         }
         let previous = self.cached().unwrap_or_default();
         let rec = CacheRecord {
-            config_stamp: Stamp::of(&self.ctx.config_path),
+            config_stamp: self.config_stamp,
             access: self.profile.cache.then(|| access.clone()),
             expires_at: access.expires_at,
             user: ts.user.or(previous.user),

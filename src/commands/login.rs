@@ -140,7 +140,8 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         cfg.set_default(&name);
     }
     cfg.save()?;
-    let session = Session::open(ctx, name.clone(), profile.clone());
+    let mut session = Session::open(ctx, name.clone(), profile.clone());
+    session.config_stamp = cfg.stamp();
     let user = ts.user.clone();
     let scope = ts.scope.clone();
     let t = session.persist(ts, Via::Login, base, caps)?;

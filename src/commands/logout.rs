@@ -33,6 +33,11 @@ fn logout_one(ctx: &Ctx, s: &Session, keep_credentials: bool) -> anyhow::Result<
         refresh_token: secrets.refresh_token.clone(),
         client_secret: secrets.client_secret.clone(),
     };
+    // The cache goes first: it is only a cache, and a kill later on must not
+    // leave the fast path handing out a token that is being revoked.
+    ctx.cache()
+        .remove(&s.name)
+        .map_err(|e| crate::error::config(format!("cannot remove the token cache: {e}")))?;
     if tokens.access_token.is_some() || tokens.refresh_token.is_some() {
         let revoked = providers::build(&s.profile).and_then(|p| p.revoke(ctx.http(), &tokens));
         if let Err(e) = revoked {
@@ -51,9 +56,6 @@ fn logout_one(ctx: &Ctx, s: &Session, keep_credentials: bool) -> anyhow::Result<
     } else {
         s.store().delete(&s.name)?;
     }
-    ctx.cache()
-        .remove(&s.name)
-        .map_err(|e| crate::error::config(format!("cannot remove the token cache: {e}")))?;
     ctx.notice(&format!("logged out of profile '{}'", s.name));
     Ok(())
 }

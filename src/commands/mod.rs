@@ -39,7 +39,9 @@ fn open_session(ctx: &Ctx) -> anyhow::Result<(Config, Session<'_>)> {
     let cfg = ctx.load_config()?;
     let name = ctx.profile_name(&cfg)?;
     let profile = cfg.profile(&name)?;
-    Ok((cfg, Session::open(ctx, name, profile)))
+    let mut session = Session::open(ctx, name, profile);
+    session.config_stamp = cfg.stamp();
+    Ok((cfg, session))
 }
 
 /// The hot path of `print-header` and `exec`: a token valid for
