@@ -176,7 +176,7 @@ impl<'a> Session<'a> {
             && let Some(rt) = &secrets.refresh_token
         {
             if let RefreshExpiry::At(t) = secrets.refresh_expiry
-                && t <= now()
+                && secrets.refresh_expiry.expired_at(now())
             {
                 why = Some(Failure::new(
                     Kind::LoginRequired,

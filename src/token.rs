@@ -68,6 +68,14 @@ pub enum RefreshExpiry {
 }
 
 impl RefreshExpiry {
+    /// From a refresh token's own JWT `exp`, corrected by the server's clock
+    /// offset; `Unknown` for an opaque token.
+    pub fn from_jwt(token: &str, clock_offset: i64) -> Self {
+        jwt_exp(token).map_or(RefreshExpiry::Unknown, |e| {
+            RefreshExpiry::At(e - clock_offset)
+        })
+    }
+
     /// Whether the refresh token is known to be dead at `t`.
     pub fn expired_at(self, t: i64) -> bool {
         matches!(self, RefreshExpiry::At(e) if e <= t)

@@ -68,6 +68,14 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     }
     if caps.needs_password {
         creds.password = Some(input.password(args.password_stdin, &name)?);
+    } else if args.password_stdin {
+        // Reading the line anyway would hand it to the client secret below.
+        return Err(usage(format!(
+            "this {} login takes no password, so --password-stdin has nothing to read",
+            value_name(&profile.provider)
+        ))
+        .hint("give a client secret with --client-secret-stdin or TOKCTL_CLIENT_SECRET")
+        .into());
     }
     creds.client_secret = match input.client_secret(args.client_secret_stdin)? {
         Some(s) => Some(s),

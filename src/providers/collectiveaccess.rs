@@ -38,7 +38,7 @@ use crate::config::Profile;
 use crate::error::{Failure, Kind, remote, usage};
 use crate::http::{Auth, Body, Http, Response, error_text};
 use crate::secret::Secret;
-use crate::token::{RefreshExpiry, TokenSet, UserInfo, jwt_exp};
+use crate::token::{RefreshExpiry, TokenSet, UserInfo};
 use serde_json::{Value, json};
 
 /// The login document providence's tests use; credentials are variables.
@@ -160,9 +160,7 @@ impl Provider for CollectiveAccess {
         };
         let mut ts = access_token(&resp, jwt);
         if let Some(rt) = str_field(&login, "refresh") {
-            ts.refresh_expiry = jwt_exp(rt).map_or(RefreshExpiry::Unknown, |e| {
-                RefreshExpiry::At(e - resp.clock_offset)
-            });
+            ts.refresh_expiry = RefreshExpiry::from_jwt(rt, resp.clock_offset);
             ts.refresh_token = Some(Secret::new(rt.to_string()));
         }
         ts.user = login.get("user").filter(|u| u.is_object()).map(user_info);

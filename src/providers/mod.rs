@@ -16,7 +16,7 @@ use crate::config::{OAuthSettings, Profile};
 use crate::error::{Failure, Kind, remote};
 use crate::http::{Http, Response};
 use crate::secret::Secret;
-use crate::token::{RefreshExpiry, TokenSet, UserInfo, claim_i64, jwt_exp};
+use crate::token::{RefreshExpiry, TokenSet, UserInfo, claim_i64};
 use serde_json::Value;
 
 /// What a provider can do, for the session layer's renewal policy.
@@ -199,6 +199,13 @@ pub fn id_field(v: &Value, key: &str) -> Option<String> {
     }
 }
 
+/// An OAuth-shaped token answer (see [`parse_token_response`]) with its
+/// JSON, for providers that also read other fields of it.
+pub fn token_answer(resp: Response, what: &str) -> Result<(TokenSet, Value), Failure> {
+    let (resp, v) = expect_json(resp, what)?;
+    Ok((parse_token_response(&resp, &v, what)?, v))
+}
+
 /// A JSON object's string field.
 pub fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
@@ -232,9 +239,7 @@ pub fn parse_token_response(resp: &Response, v: &Value, what: &str) -> Result<To
         ts.refresh_expiry = match claim_i64(v, "refresh_expires_in") {
             Some(0) => RefreshExpiry::Never,
             Some(s) => RefreshExpiry::At(resp.sent_at + s),
-            None => jwt_exp(rt.expose()).map_or(RefreshExpiry::Unknown, |e| {
-                RefreshExpiry::At(e - resp.clock_offset)
-            }),
+            None => RefreshExpiry::from_jwt(rt.expose(), resp.clock_offset),
         };
     }
     ts.id_token = str_field(v, "id_token").map(|s| Secret::new(s.to_string()));
@@ -242,8 +247,7 @@ pub fn parse_token_response(resp: &Response, v: &Value, what: &str) -> Result<To
     Ok(ts)
 }
 
-/// Sends a request and returns its JSON body when the status is 2xx, else
-/// the [`auth_failure`] for `what`.
+/// The JSON body of a 2xx response, else the [`auth_failure`] for `what`.
 pub fn expect_json(resp: Response, what: &str) -> Result<(Response, Value), Failure> {
     if !resp.ok() {
         return Err(auth_failure(&resp, what));

@@ -12,8 +12,7 @@
 //! - `GET /users/<id>` may wrap the user in `{"data": …}`; both are accepted.
 
 use super::{
-    Caps, Credentials, Interaction, Provider, expect_json, id_field, join, parse_token_response,
-    str_field,
+    Caps, Credentials, Interaction, Provider, expect_json, id_field, join, str_field, token_answer,
 };
 use crate::config::Profile;
 use crate::error::{Failure, remote, usage};
@@ -45,8 +44,7 @@ impl RealMassive {
     }
 
     fn tokens(&self, resp: crate::http::Response, what: &str) -> Result<TokenSet, Failure> {
-        let (resp, v) = expect_json(resp, what)?;
-        let mut ts = parse_token_response(&resp, &v, what)?;
+        let (mut ts, v) = token_answer(resp, what)?;
         ts.user = v.get("user").map(user_info);
         Ok(ts)
     }

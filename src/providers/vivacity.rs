@@ -23,7 +23,7 @@
 //! - No `info --remote` and no revocation: the document names no endpoint
 //!   for either (`info` still decodes the access JWT locally).
 
-use super::{Caps, Credentials, Interaction, Provider, expect_json, join, parse_token_response};
+use super::{Caps, Credentials, Interaction, Provider, join, token_answer};
 use crate::config::Profile;
 use crate::error::{Failure, Kind, usage};
 use crate::http::{Auth, Body, Http, Response};
@@ -47,8 +47,7 @@ impl Vivacity {
     }
 
     fn tokens(resp: Response, what: &str) -> Result<TokenSet, Failure> {
-        let (resp, v) = expect_json(resp, what)?;
-        parse_token_response(&resp, &v, what)
+        token_answer(resp, what).map(|(ts, _)| ts)
     }
 }
 

@@ -549,3 +549,33 @@ fn redirects_are_not_followed_with_credentials() {
     );
     assert_eq!(env.config_text(), "", "nothing written");
 }
+
+/// A line meant as a password must never become a client secret.
+#[test]
+fn password_stdin_on_a_login_without_password_is_a_usage_error() {
+    let env = TestEnv::new();
+    let out = env.fails(
+        env.tokctl()
+            .args(["login", "-p", "svc", "--provider", "oauth2"])
+            .args([
+                "--token-url",
+                "https://sso.example.com/token",
+                "--client-id",
+                "svc",
+            ])
+            .args([
+                "--flow",
+                "client-credentials",
+                "--password-stdin",
+                "--client-secret-stdin",
+            ])
+            .write_stdin("not-a-password\nsecret\n"),
+        2,
+    );
+    assert!(
+        stderr(&out).contains("takes no password"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.config_text(), "");
+}
