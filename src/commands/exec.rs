@@ -8,6 +8,7 @@ use crate::error::{Failure, Kind};
 use crate::token::rfc3339;
 use std::process::Command;
 
+/// Runs the command with a fresh token in its environment; returns its status where it cannot exec.
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
     let (profile, t) = match super::cached_token(ctx, args.min_valid) {
         Some(found) => found,

@@ -8,6 +8,7 @@ use crate::token::{RefreshExpiry, decode_jwt, human_span, now, rfc3339};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
+/// Shows the profile and its token state.
 pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
     let (_, session) = super::open_session(ctx)?;
     let p = &session.profile;
@@ -122,7 +123,7 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
     let out = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&Value::Object(v))?)
     } else {
-        render_text(&v, at)
+        render_text(&v)
     };
     super::print_stdout(&out)?;
     Ok(0)
@@ -160,7 +161,7 @@ const TEXT_ORDER: &[&str] = &[
 ];
 
 /// The human form: aligned `key: value` lines, JSON for nested values.
-fn render_text(v: &Map<String, Value>, at: i64) -> String {
+fn render_text(v: &Map<String, Value>) -> String {
     let mut out = String::new();
     // Wide enough for the longest key, "refresh expires at:".
     let mut line = |k: &str, val: String| out.push_str(&format!("{:<20} {val}\n", format!("{k}:")));
@@ -171,7 +172,7 @@ fn render_text(v: &Map<String, Value>, at: i64) -> String {
             ("expires_in", Value::Number(n)) => {
                 let s = n.as_i64().unwrap_or(0);
                 if s > 0 {
-                    format!("{} ", human_span(s))
+                    human_span(s)
                 } else {
                     format!("expired {} ago", human_span(s))
                 }
@@ -190,6 +191,5 @@ fn render_text(v: &Map<String, Value>, at: i64) -> String {
         };
         line(&k.replace('_', " "), text.trim_end().to_string());
     }
-    let _ = at;
     out
 }

@@ -17,6 +17,7 @@ use crate::store::StoredSecrets;
 use crate::token::{human_span, now, rfc3339};
 use std::io::{BufRead, IsTerminal};
 
+/// Logs a profile in.
 pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     let mut cfg = ctx.load_config()?;
     let name = login_profile_name(ctx, &cfg)?;

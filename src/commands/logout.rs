@@ -9,6 +9,7 @@ use crate::providers::{self, Revocable};
 use crate::session::Session;
 use crate::store::StoredSecrets;
 
+/// Logs one profile, or all, out.
 pub fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<u8> {
     let cfg = ctx.load_config()?;
     let names = if args.all {

@@ -9,6 +9,7 @@ use crate::error::{sanitize, usage};
 use crate::secret::Secret;
 use crate::token::{AccessToken, rfc3339};
 
+/// Prints the header (or token, JSON, curl line) for a fresh token.
 pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
     if !is_header_name(&args.header) {
         return Err(usage(format!(

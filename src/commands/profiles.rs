@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 /// A token with less than this left is shown as `expiring`.
 const EXPIRING: i64 = 5 * 60;
 
+/// Lists the profiles.
 pub fn run(ctx: &Ctx, args: &ProfilesArgs) -> anyhow::Result<u8> {
     let cfg = ctx.load_config()?;
     let cache = ctx.cache();

@@ -4,6 +4,7 @@ use crate::cli::RefreshArgs;
 use crate::ctx::Ctx;
 use crate::token::{human_span, now, rfc3339};
 
+/// Renews the access token now.
 pub fn run(ctx: &Ctx, args: &RefreshArgs) -> anyhow::Result<u8> {
     let (_, session) = super::open_session(ctx)?;
     let t = session.renew(None)?;
