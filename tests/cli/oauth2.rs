@@ -537,6 +537,9 @@ fn no_browser_accepts_the_redirect_pasted_on_stdin() {
         l.contains("paste here").then_some(())
     });
     run.paste("this is not it");
+    // An address from another sign-in is refused; the next paste still
+    // counts.
+    run.paste(&format!("{}?code=stale&state=old", q["redirect_uri"]));
     run.paste(&format!(
         "{}?code=pasted+code&state={}",
         q["redirect_uri"],
@@ -545,6 +548,11 @@ fn no_browser_accepts_the_redirect_pasted_on_stdin() {
     let out = run.finish();
     assert_ok(&env, &out);
     assert!(stderr(&out).contains("that is not the redirected address"));
+    assert!(
+        stderr(&out).contains("that address belongs to another sign-in"),
+        "{}",
+        stderr(&out)
+    );
     token.assert();
     let out = env
         .tokctl()
@@ -583,19 +591,86 @@ fn access_denied_on_the_redirect_is_exit_3() {
     assert_eq!(env.config_text(), "", "nothing written");
 }
 
+/// Another login's answer (a stale tab, or any page firing a request at the
+/// loopback address) is refused with a page, and the login goes on waiting
+/// for its own.
 #[test]
-fn state_mismatch_is_refused() {
+fn a_wrong_state_is_refused_and_the_login_keeps_waiting() {
+    let mut env = TestEnv::new();
+    env.plant("gen-refresh");
+    let access = env.plant("right-state-access");
+    let srv = MockServer::start();
+    let forged = mock_code_exchange(&srv, "forged", "never");
+    let token = mock_code_exchange(&srv, "right", &access);
+    let run = start_generic_auth_code(&env, &srv);
+    let q = query(&run.auth_url());
+    for wrong in [
+        "code=forged&state=not-ours",
+        // Even a denial must not end a login it does not belong to.
+        "error=access_denied&state=not-ours",
+        "code=forged",
+    ] {
+        let page = redirect_browser(&q["redirect_uri"], wrong);
+        assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+        assert!(
+            page.contains("does not belong to the sign-in tokctl is waiting for"),
+            "{page}"
+        );
+        assert!(page.contains("keeps waiting"), "{page}");
+    }
+    let page = redirect_browser(
+        &q["redirect_uri"],
+        &format!("code=right&state={}", enc(&q["state"])),
+    );
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let out = run.finish();
+    assert_ok(&env, &out);
+    assert!(
+        stderr(&out).contains("logged in to profile 'gen'"),
+        "{}",
+        stderr(&out)
+    );
+    forged.assert_calls(0);
+    token.assert();
+}
+
+/// Refused answers do not stretch the wait: the deadline still ends it, and
+/// the message says what was refused.
+#[test]
+fn a_wrong_state_does_not_extend_the_deadline() {
     let env = TestEnv::new();
     let srv = MockServer::start();
     let token = mock_code_exchange(&srv, "forged", "never");
-    let run = start_generic_auth_code(&env, &srv);
+    let mut cmd = env.tokctl();
+    cmd.args([
+        "login",
+        "-p",
+        "gen",
+        "--provider",
+        "oidc",
+        "--auth-url",
+        &srv.url("/authorize"),
+        "--token-url",
+        &srv.url("/token"),
+        "--client-id",
+        "cli",
+        "--no-browser",
+    ])
+    .env("TOKCTL_AUTH_WAIT", "2s");
+    let run = Running::spawn(&cmd);
     let q = query(&run.auth_url());
     let page = redirect_browser(&q["redirect_uri"], "code=forged&state=not-ours");
     assert!(page.starts_with("HTTP/1.1 400"), "{page}");
     let out = run.finish();
-    assert_failed(&env, &out, 3, "state does not match this login");
+    assert_failed(
+        &env,
+        &out,
+        3,
+        "tokctl: error: no authorization response arrived within 2s; one whose state did not match \
+         this login (a stale browser tab, or a forged request) was refused\n",
+    );
     token.assert_calls(0);
-    assert_eq!(env.config_text(), "");
+    assert_eq!(env.config_text(), "", "nothing written");
 }
 
 #[test]
