@@ -14,6 +14,7 @@ use std::net::TcpStream;
 use std::process::{Child, ChildStdin, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 // ------------------------------------------------------------- helpers --
@@ -27,7 +28,9 @@ struct Running {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stderr: Arc<Mutex<String>>,
-    stdout: std::thread::JoinHandle<Vec<u8>>,
+    /// Ends once the process's stderr is closed and fully read.
+    stderr_reader: JoinHandle<()>,
+    stdout: JoinHandle<Vec<u8>>,
 }
 
 impl Running {
@@ -49,7 +52,7 @@ impl Running {
         let (tx, lines) = mpsc::channel();
         let stderr = Arc::new(Mutex::new(String::new()));
         let (err_pipe, all) = (child.stderr.take().unwrap(), stderr.clone());
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
                 all.lock().unwrap().push_str(&format!("{line}\n"));
                 let _ = tx.send(line);
@@ -66,6 +69,7 @@ impl Running {
             child,
             lines,
             stderr,
+            stderr_reader,
             stdout,
         }
     }
@@ -115,9 +119,10 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let stdout = self.stdout.join().unwrap();
-        // Let the reader drain what the process wrote before it exited.
-        std::thread::sleep(Duration::from_millis(50));
+        // The pipes close with the process (a browser it started gets none
+        // of them), so the readers end; bounded all the same.
+        let stdout = join_by(self.stdout, deadline, "stdout");
+        join_by(self.stderr_reader, deadline, "stderr");
         let stderr = self.stderr.lock().unwrap().clone().into_bytes();
         Output {
             status,
@@ -125,6 +130,52 @@ impl Running {
             stderr,
         }
     }
+}
+
+/// Joins a pipe reader, or panics if it has not ended by `deadline`.
+fn join_by<T>(reader: JoinHandle<T>, deadline: Instant, what: &str) -> T {
+    while !reader.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "tokctl's {what} stayed open after it exited"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    reader.join().unwrap()
+}
+
+/// Polls `done` every 10 ms for up to 20 s; panics with `what` otherwise.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Replaces a profile's refresh token in `secrets.json` the way another
+/// tokctl process would: under `secrets.lock`, by an atomic rename, so that
+/// a concurrent tokctl never reads a half-written file or loses a write.
+fn store_refresh_token_elsewhere(env: &TestEnv, profile: &str, rt: &str) {
+    let dir = env.data_dir();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("secrets.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut secrets = env.secrets_json();
+    secrets["profiles"][profile]["refresh_token"] = json!(rt);
+    let tmp = dir.join(".secrets.json.test.tmp");
+    std::fs::write(&tmp, secrets.to_string()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    std::fs::rename(&tmp, dir.join("secrets.json")).unwrap();
+    drop(lock);
 }
 
 fn query(u: &url::Url) -> HashMap<String, String> {
@@ -1062,7 +1113,9 @@ fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
     // Printed on purpose below, so not planted.
     let access2 = fake_jwt(json!({"exp": now() + 300, "n": 2}));
     // Our refresh is slow and then rejected: meanwhile another process
-    // (here: the test) has rotated the refresh token.
+    // (here: the test) has rotated the refresh token. The delay only has to
+    // outlast the test's store update, which starts as soon as the mock has
+    // seen the request.
     let stale = mock_refresh(
         &srv,
         &rt1,
@@ -1083,11 +1136,9 @@ fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
         env.tokctl()
             .args(["print-header", "-p", "kc", "--format", "token"]),
     );
-    std::thread::sleep(Duration::from_millis(500));
-    let path = env.data_dir().join("secrets.json");
-    let mut secrets = env.secrets_json();
-    secrets["profiles"]["kc"]["refresh_token"] = json!(rt2);
-    std::fs::write(&path, secrets.to_string()).unwrap();
+    // tokctl has read the old token once its refresh reaches the server.
+    wait_until("tokctl's refresh with the old token", || stale.calls() >= 1);
+    store_refresh_token_elsewhere(&env, "kc", &rt2);
     let out = run.finish();
     assert_ok(&env, &out);
     assert_eq!(
