@@ -160,6 +160,20 @@ impl OAuth2 {
 }
 
 /// TOKCTL_AUTH_WAIT (humantime), else 5 minutes.
+/// A credential the flow needs is missing: a usage error when a person is
+/// there to give it, else the profile must be logged in again (exit 3).
+fn missing_credential(how: Interaction, msg: &str, hint: Option<&str>) -> Failure {
+    if how.unattended {
+        Failure::new(Kind::LoginRequired, format!("{msg}, and none is saved"))
+    } else {
+        let f = usage(msg);
+        match hint {
+            Some(h) => f.hint(h),
+            None => f,
+        }
+    }
+}
+
 fn auth_wait() -> Result<Duration, Failure> {
     match std::env::var("TOKCTL_AUTH_WAIT") {
         Ok(v) if !v.trim().is_empty() => humantime::parse_duration(v.trim())
@@ -250,11 +264,14 @@ impl Provider for OAuth2 {
             ));
         }
         let scope = self.s.request_scopes().join(" ");
-        let with_scope = |mut fields: Vec<(&'static str, String)>| {
+        // The two grants that post credentials straight to the token
+        // endpoint, with the requested scope.
+        let grant = |fields: &[(&str, &str)]| {
+            let mut fields = fields.to_vec();
             if !scope.is_empty() {
-                fields.push(("scope", scope.clone()));
+                fields.push(("scope", &scope));
             }
-            fields
+            client.token(http, token_url, &fields, "login")
         };
         let mut ts = match flow {
             // The code flow checks its ID token itself: it alone has a nonce.
@@ -262,36 +279,27 @@ impl Provider for OAuth2 {
             Flow::Device => device::login(&self.s, &client, http, how, auth_wait()?)?,
             Flow::Password => {
                 let (Some(user), Some(password)) = (&creds.username, &creds.password) else {
-                    let msg = "the password flow needs a username and a password";
-                    return Err(if how.unattended {
-                        Failure::new(Kind::LoginRequired, format!("{msg}, and none is saved"))
-                    } else {
-                        usage(msg)
-                    });
+                    return Err(missing_credential(
+                        how,
+                        "the password flow needs a username and a password",
+                        None,
+                    ));
                 };
-                let fields = with_scope(vec![
-                    ("grant_type", "password".into()),
-                    ("username", user.clone()),
-                    ("password", password.expose().clone()),
-                ]);
-                let borrowed: Vec<(&str, &str)> =
-                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                client.token(http, token_url, &borrowed, "login")?
+                grant(&[
+                    ("grant_type", "password"),
+                    ("username", user),
+                    ("password", password.expose()),
+                ])?
             }
             Flow::ClientCredentials => {
                 if client.secret.is_none() {
-                    let msg = "the client-credentials flow needs the client secret";
-                    return Err(if how.unattended {
-                        Failure::new(Kind::LoginRequired, format!("{msg}, and none is saved"))
-                    } else {
-                        usage(msg)
-                            .hint("give it with --client-secret-stdin or TOKCTL_CLIENT_SECRET")
-                    });
+                    return Err(missing_credential(
+                        how,
+                        "the client-credentials flow needs the client secret",
+                        Some("give it with --client-secret-stdin or TOKCTL_CLIENT_SECRET"),
+                    ));
                 }
-                let fields = with_scope(vec![("grant_type", "client_credentials".into())]);
-                let borrowed: Vec<(&str, &str)> =
-                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                client.token(http, token_url, &borrowed, "login")?
+                grant(&[("grant_type", "client_credentials")])?
             }
         };
         self.check_user(&mut ts, None, client.id)?;
@@ -348,5 +356,27 @@ impl Provider for OAuth2 {
         };
         let client = self.client(tokens.client_secret.as_ref())?;
         revoke::revoke(&client, http, url, tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_credential_is_usage_with_a_person_and_exit_3_without() {
+        let person = Interaction::default();
+        let f = missing_credential(person, "the X flow needs Y", Some("give Y"));
+        assert_eq!(f.kind, Kind::Usage);
+        assert_eq!(f.message(), "the X flow needs Y");
+        assert_eq!(f.hint.as_deref(), Some("give Y"));
+        let unattended = Interaction {
+            unattended: true,
+            ..person
+        };
+        let f = missing_credential(unattended, "the X flow needs Y", Some("give Y"));
+        assert_eq!(f.kind, Kind::LoginRequired);
+        assert_eq!(f.message(), "the X flow needs Y, and none is saved");
+        assert_eq!(f.hint, None, "nobody is there to give it");
     }
 }

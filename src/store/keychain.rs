@@ -8,9 +8,19 @@
 //! Windows caps an entry near 1,280 characters, and a Keycloak refresh token
 //! plus an ID token is larger. A value over [`MAX_ENTRY`] is therefore split:
 //! the profile's entry holds `tokctl-chunks:<generation>:<count>` and the
-//! parts live in entries `<profile>#<generation>.<i>`. New parts are written
-//! under a new generation before the pointer moves, so a reader never mixes
-//! two versions; the old generation is deleted afterwards.
+//! parts live in entries `<profile>#<generation>.<i>`, generation 0 or 1.
+//!
+//! A save writes the generation the pointer does *not* name (clearing any
+//! stale parts of it first), then moves the pointer, then deletes the other
+//! generation, so a reader never mixes two versions. Because there are only
+//! two fixed generations, whatever a kill leaves behind (new parts the
+//! pointer never reached, or the old generation after the pointer moved) is
+//! found and removed by the next save or by logout, which deletes the
+//! pointer and both generations. Parts are found by probing `i = 0, 1, …`
+//! until one is missing; they are written in ascending and deleted in
+//! descending order so that the parts present are always `0..k` and a probe
+//! never stops at a gap. A pointer written by an older build, which used a
+//! random generation, is still read, and that generation is deleted too.
 
 use super::{SecretStore, StoredSecrets};
 use crate::error::{Failure, config};
@@ -88,14 +98,33 @@ impl KeychainStore {
         Ok(Some(value))
     }
 
-    fn delete_chunks(profile: &str, head: Option<&str>) -> Result<(), Failure> {
-        if let Some((generation, count)) = head.and_then(parse_pointer) {
-            for i in 0..count {
-                Self::remove(&chunk_name(profile, generation, i))?;
-            }
+    /// Deletes every part of one generation, wherever a kill left them.
+    fn delete_generation(profile: &str, generation: u32) -> Result<(), Failure> {
+        let mut count = 0;
+        while Self::get(&chunk_name(profile, generation, count))?.is_some() {
+            count += 1;
+        }
+        // Highest first: an interrupted delete leaves parts 0..k, which the
+        // next probe still finds.
+        for i in (0..count).rev() {
+            Self::remove(&chunk_name(profile, generation, i))?;
         }
         Ok(())
     }
+}
+
+/// The generations to delete once the pointer names `keep` (or no
+/// generation): both fixed ones, and whatever generation `head`, the
+/// previous pointer, named.
+fn stale_generations(head: Option<&str>, keep: Option<u32>) -> Vec<u32> {
+    let mut all = vec![0, 1];
+    if let Some((old, _)) = head.and_then(parse_pointer)
+        && !all.contains(&old)
+    {
+        all.push(old);
+    }
+    all.retain(|&g| Some(g) != keep);
+    all
 }
 
 fn parse_pointer(head: &str) -> Option<(u32, usize)> {
@@ -151,15 +180,20 @@ impl SecretStore for KeychainStore {
 
     fn save(&self, profile: &str, secrets: &StoredSecrets) -> Result<(), Failure> {
         let json = serde_json::to_string(secrets).expect("secrets serialize");
-        let old = Self::get(profile)?;
-        if json.len() <= MAX_ENTRY {
+        let head = Self::get(profile)?;
+        let keep = if json.len() <= MAX_ENTRY {
             Self::entry(profile)?
                 .set_password(&json)
                 .map_err(unavailable)?;
+            None
         } else {
-            let mut generation = [0u8; 4];
-            getrandom::fill(&mut generation).map_err(|e| config(format!("no randomness: {e}")))?;
-            let generation = u32::from_le_bytes(generation);
+            let generation = match head.as_deref().and_then(parse_pointer) {
+                Some((0, _)) => 1,
+                _ => 0,
+            };
+            // Parts of an interrupted save may still be there, possibly more
+            // of them than this value needs.
+            Self::delete_generation(profile, generation)?;
             let parts = split_ascii(&json, MAX_ENTRY);
             for (i, part) in parts.iter().enumerate() {
                 Self::entry(&chunk_name(profile, generation, i))?
@@ -170,14 +204,21 @@ impl SecretStore for KeychainStore {
             Self::entry(profile)?
                 .set_password(&pointer)
                 .map_err(unavailable)?;
+            Some(generation)
+        };
+        for generation in stale_generations(head.as_deref(), keep) {
+            Self::delete_generation(profile, generation)?;
         }
-        Self::delete_chunks(profile, old.as_deref())
+        Ok(())
     }
 
     fn delete(&self, profile: &str) -> Result<(), Failure> {
-        let old = Self::get(profile)?;
+        let head = Self::get(profile)?;
         Self::remove(profile)?;
-        Self::delete_chunks(profile, old.as_deref())
+        for generation in stale_generations(head.as_deref(), None) {
+            Self::delete_generation(profile, generation)?;
+        }
+        Ok(())
     }
 }
 
@@ -206,6 +247,24 @@ mod tests {
         assert_eq!(parse_pointer("tokctl-chunks:42:3"), Some((42, 3)));
         assert_eq!(parse_pointer("{\"refresh_token\":\"x\"}"), None);
         assert_eq!(parse_pointer("tokctl-chunks:x:3"), None);
+    }
+
+    #[test]
+    fn stale_generations_cover_both_and_any_older_pointer() {
+        assert_eq!(stale_generations(None, None), vec![0, 1]);
+        assert_eq!(stale_generations(Some("{}"), Some(1)), vec![0]);
+        assert_eq!(
+            stale_generations(Some("tokctl-chunks:0:3"), Some(1)),
+            vec![0]
+        );
+        assert_eq!(
+            stale_generations(Some("tokctl-chunks:42:3"), Some(0)),
+            vec![1, 42]
+        );
+        assert_eq!(
+            stale_generations(Some("tokctl-chunks:42:3"), None),
+            vec![0, 1, 42]
+        );
     }
 
     #[test]

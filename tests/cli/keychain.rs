@@ -43,14 +43,17 @@ fn keychain_lookup(profile: &str) -> Option<String> {
     (out.status.success() && !out.stdout.is_empty()).then(|| String::from_utf8(out.stdout).unwrap())
 }
 
-/// Removes the test's keychain item even when the test fails.
+/// Removes the test's keychain items, chunks included, even when the test
+/// fails.
 struct ClearOnDrop(String);
 
 impl Drop for ClearOnDrop {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("secret-tool")
-            .args(["clear", "service", "tokctl", "username", &self.0])
-            .status();
+        for user in parts_of(&self.0).iter().chain([&self.0]) {
+            let _ = std::process::Command::new("secret-tool")
+                .args(["clear", "service", "tokctl", "username", user])
+                .status();
+        }
     }
 }
 
@@ -245,8 +248,9 @@ fn auto_falls_back_to_the_file_store_with_a_warning() {
 }
 
 /// A value too large for one Windows credential is split over several
-/// entries; it must come back whole (the refresh request carries it) and
-/// logout must remove every part.
+/// entries; it must come back whole (the refresh request carries it), a
+/// save must leave exactly one generation of parts, and parts a killed save
+/// left behind must be removed by the next save or by logout.
 #[test]
 fn large_secrets_are_split_and_reassembled() {
     if std::env::var("TOKCTL_TEST_KEYCHAIN").as_deref() != Ok("1") {
@@ -264,35 +268,44 @@ fn large_secrets_are_split_and_reassembled() {
     let access = env.rm_access("big1", 3600);
     // Longer than one entry (1000 characters), like a Keycloak refresh
     // token plus an ID token.
-    let refresh = env.plant(&format!("{profile}-{}", "R".repeat(2500)));
+    let r1 = env.plant(&format!("{profile}-{}", "R".repeat(2500)));
     env.plant(RM_PASSWORD);
-    mock_rm_login(&srv, &access, &refresh, 3600);
+    mock_rm_login(&srv, &access, &r1, 3600);
     env.ok(&mut login(
         &env,
         &srv,
         &profile,
         &["--store", "keychain", "--save-credentials"],
     ));
+    let first = assert_one_generation(&profile);
+    assert!(first.1 >= 3, "the value is in several parts");
+    assert!(first.0 <= 1, "generation 0 or 1, not {}", first.0);
 
-    let head = keychain_lookup(&profile).expect("the profile's entry");
-    assert!(
-        head.starts_with("tokctl-chunks:"),
-        "a pointer, not the JSON: {head:.40}"
-    );
-    assert!(
-        parts_of(&profile).len() >= 3,
-        "the value is in several parts"
-    );
+    // A killed save left parts of the other generation, more of them than
+    // the next value needs.
+    let other = 1 - first.0;
+    for i in 0..6 {
+        keychain_store(&format!("{profile}#{other}.{i}"), "stale");
+    }
 
-    // The refresh request proves the parts were put back together.
-    env.expire_cache(&profile);
-    let a2 = env.rm_access("big2", 3600);
-    let m = mock_rm_refresh(&srv, &refresh, 200, rm_refresh_body(&a2, None, 3600));
-    let out =
-        env.ok_revealing(tokctl(&env).args(["print-header", "-p", &profile, "--format", "token"]));
-    m.assert();
-    assert_eq!(stdout(&out), format!("{a2}\n"));
+    // The refresh request proves the parts were put back together; the
+    // rotated token, again large, goes to the other generation and the old
+    // one is deleted.
+    let r2 = env.plant(&format!("{profile}-{}", "S".repeat(2600)));
+    refresh_once(&mut env, &srv, &profile, &r1, &r2, "big2");
+    let second = assert_one_generation(&profile);
+    assert_eq!(second.0, other, "the save used the generation not in use");
 
+    // And back again: the new value is read whole from the new generation.
+    let r3 = env.plant(&format!("{profile}-{}", "T".repeat(2400)));
+    refresh_once(&mut env, &srv, &profile, &r2, &r3, "big3");
+    assert_eq!(assert_one_generation(&profile).0, first.0);
+
+    // A kill after the pointer moved left the old generation behind;
+    // logout finds it too.
+    for i in 0..3 {
+        keychain_store(&format!("{profile}#{other}.{i}"), "stale");
+    }
     env.ok(tokctl(&env).args(["logout", "-p", &profile]));
     assert_eq!(keychain_lookup(&profile), None);
     assert_eq!(
@@ -300,6 +313,65 @@ fn large_secrets_are_split_and_reassembled() {
         Vec::<String>::new(),
         "every part is deleted"
     );
+}
+
+/// Expires the cache and renews: the refresh request must carry `old`
+/// (read back from the keychain) and the server rotates it to `new`.
+fn refresh_once(
+    env: &mut TestEnv,
+    srv: &MockServer,
+    profile: &str,
+    old: &str,
+    new: &str,
+    label: &str,
+) {
+    env.expire_cache(profile);
+    let access = env.rm_access(label, 3600);
+    let mut m = mock_rm_refresh(srv, old, 200, rm_refresh_body(&access, Some(new), 3600));
+    let out =
+        env.ok_revealing(tokctl(env).args(["print-header", "-p", profile, "--format", "token"]));
+    m.assert();
+    m.delete();
+    assert_eq!(stdout(&out), format!("{access}\n"));
+}
+
+/// Checks that the profile's entry points at chunks and that exactly that
+/// generation's parts exist, no more and no fewer; returns (generation,
+/// count).
+fn assert_one_generation(profile: &str) -> (u32, usize) {
+    let head = keychain_lookup(profile).expect("the profile's entry");
+    let (generation, count) = head
+        .strip_prefix("tokctl-chunks:")
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(g, n)| Some((g.parse::<u32>().ok()?, n.trim().parse::<usize>().ok()?)))
+        .unwrap_or_else(|| panic!("a pointer, not the JSON: {head:.40}"));
+    let mut parts = parts_of(profile);
+    parts.sort();
+    let mut expected: Vec<String> = (0..count)
+        .map(|i| format!("{profile}#{generation}.{i}"))
+        .collect();
+    expected.sort();
+    assert_eq!(parts, expected, "only the pointer's generation is stored");
+    (generation, count)
+}
+
+/// `secret-tool store`: an entry as tokctl would have written it.
+fn keychain_store(user: &str, value: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("secret-tool")
+        .args([
+            "store", "--label", user, "service", "tokctl", "username", user,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(value.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "secret-tool store {user}");
 }
 
 /// The usernames of the chunk entries (`PROFILE#generation.i`) of a profile.

@@ -14,6 +14,7 @@ use std::net::TcpStream;
 use std::process::{Child, ChildStdin, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 // ------------------------------------------------------------- helpers --
@@ -27,7 +28,9 @@ struct Running {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stderr: Arc<Mutex<String>>,
-    stdout: std::thread::JoinHandle<Vec<u8>>,
+    /// Ends once the process's stderr is closed and fully read.
+    stderr_reader: JoinHandle<()>,
+    stdout: JoinHandle<Vec<u8>>,
 }
 
 impl Running {
@@ -49,7 +52,7 @@ impl Running {
         let (tx, lines) = mpsc::channel();
         let stderr = Arc::new(Mutex::new(String::new()));
         let (err_pipe, all) = (child.stderr.take().unwrap(), stderr.clone());
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
                 all.lock().unwrap().push_str(&format!("{line}\n"));
                 let _ = tx.send(line);
@@ -66,6 +69,7 @@ impl Running {
             child,
             lines,
             stderr,
+            stderr_reader,
             stdout,
         }
     }
@@ -115,9 +119,10 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let stdout = self.stdout.join().unwrap();
-        // Let the reader drain what the process wrote before it exited.
-        std::thread::sleep(Duration::from_millis(50));
+        // The pipes close with the process (a browser it started gets none
+        // of them), so the readers end; bounded all the same.
+        let stdout = join_by(self.stdout, deadline, "stdout");
+        join_by(self.stderr_reader, deadline, "stderr");
         let stderr = self.stderr.lock().unwrap().clone().into_bytes();
         Output {
             status,
@@ -125,6 +130,52 @@ impl Running {
             stderr,
         }
     }
+}
+
+/// Joins a pipe reader, or panics if it has not ended by `deadline`.
+fn join_by<T>(reader: JoinHandle<T>, deadline: Instant, what: &str) -> T {
+    while !reader.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "tokctl's {what} stayed open after it exited"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    reader.join().unwrap()
+}
+
+/// Polls `done` every 10 ms for up to 20 s; panics with `what` otherwise.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Replaces a profile's refresh token in `secrets.json` the way another
+/// tokctl process would: under `secrets.lock`, by an atomic rename, so that
+/// a concurrent tokctl never reads a half-written file or loses a write.
+fn store_refresh_token_elsewhere(env: &TestEnv, profile: &str, rt: &str) {
+    let dir = env.data_dir();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("secrets.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut secrets = env.secrets_json();
+    secrets["profiles"][profile]["refresh_token"] = json!(rt);
+    let tmp = dir.join(".secrets.json.test.tmp");
+    std::fs::write(&tmp, secrets.to_string()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    std::fs::rename(&tmp, dir.join("secrets.json")).unwrap();
+    drop(lock);
 }
 
 fn query(u: &url::Url) -> HashMap<String, String> {
@@ -537,6 +588,9 @@ fn no_browser_accepts_the_redirect_pasted_on_stdin() {
         l.contains("paste here").then_some(())
     });
     run.paste("this is not it");
+    // An address from another sign-in is refused; the next paste still
+    // counts.
+    run.paste(&format!("{}?code=stale&state=old", q["redirect_uri"]));
     run.paste(&format!(
         "{}?code=pasted+code&state={}",
         q["redirect_uri"],
@@ -545,6 +599,11 @@ fn no_browser_accepts_the_redirect_pasted_on_stdin() {
     let out = run.finish();
     assert_ok(&env, &out);
     assert!(stderr(&out).contains("that is not the redirected address"));
+    assert!(
+        stderr(&out).contains("that address belongs to another sign-in"),
+        "{}",
+        stderr(&out)
+    );
     token.assert();
     let out = env
         .tokctl()
@@ -583,19 +642,86 @@ fn access_denied_on_the_redirect_is_exit_3() {
     assert_eq!(env.config_text(), "", "nothing written");
 }
 
+/// Another login's answer (a stale tab, or any page firing a request at the
+/// loopback address) is refused with a page, and the login goes on waiting
+/// for its own.
 #[test]
-fn state_mismatch_is_refused() {
+fn a_wrong_state_is_refused_and_the_login_keeps_waiting() {
+    let mut env = TestEnv::new();
+    env.plant("gen-refresh");
+    let access = env.plant("right-state-access");
+    let srv = MockServer::start();
+    let forged = mock_code_exchange(&srv, "forged", "never");
+    let token = mock_code_exchange(&srv, "right", &access);
+    let run = start_generic_auth_code(&env, &srv);
+    let q = query(&run.auth_url());
+    for wrong in [
+        "code=forged&state=not-ours",
+        // Even a denial must not end a login it does not belong to.
+        "error=access_denied&state=not-ours",
+        "code=forged",
+    ] {
+        let page = redirect_browser(&q["redirect_uri"], wrong);
+        assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+        assert!(
+            page.contains("does not belong to the sign-in tokctl is waiting for"),
+            "{page}"
+        );
+        assert!(page.contains("keeps waiting"), "{page}");
+    }
+    let page = redirect_browser(
+        &q["redirect_uri"],
+        &format!("code=right&state={}", enc(&q["state"])),
+    );
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let out = run.finish();
+    assert_ok(&env, &out);
+    assert!(
+        stderr(&out).contains("logged in to profile 'gen'"),
+        "{}",
+        stderr(&out)
+    );
+    forged.assert_calls(0);
+    token.assert();
+}
+
+/// Refused answers do not stretch the wait: the deadline still ends it, and
+/// the message says what was refused.
+#[test]
+fn a_wrong_state_does_not_extend_the_deadline() {
     let env = TestEnv::new();
     let srv = MockServer::start();
     let token = mock_code_exchange(&srv, "forged", "never");
-    let run = start_generic_auth_code(&env, &srv);
+    let mut cmd = env.tokctl();
+    cmd.args([
+        "login",
+        "-p",
+        "gen",
+        "--provider",
+        "oidc",
+        "--auth-url",
+        &srv.url("/authorize"),
+        "--token-url",
+        &srv.url("/token"),
+        "--client-id",
+        "cli",
+        "--no-browser",
+    ])
+    .env("TOKCTL_AUTH_WAIT", "2s");
+    let run = Running::spawn(&cmd);
     let q = query(&run.auth_url());
     let page = redirect_browser(&q["redirect_uri"], "code=forged&state=not-ours");
     assert!(page.starts_with("HTTP/1.1 400"), "{page}");
     let out = run.finish();
-    assert_failed(&env, &out, 3, "state does not match this login");
+    assert_failed(
+        &env,
+        &out,
+        3,
+        "tokctl: error: no authorization response arrived within 2s; one whose state did not match \
+         this login (a stale browser tab, or a forged request) was refused\n",
+    );
     token.assert_calls(0);
-    assert_eq!(env.config_text(), "");
+    assert_eq!(env.config_text(), "", "nothing written");
 }
 
 #[test]
@@ -987,7 +1113,9 @@ fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
     // Printed on purpose below, so not planted.
     let access2 = fake_jwt(json!({"exp": now() + 300, "n": 2}));
     // Our refresh is slow and then rejected: meanwhile another process
-    // (here: the test) has rotated the refresh token.
+    // (here: the test) has rotated the refresh token. The delay only has to
+    // outlast the test's store update, which starts as soon as the mock has
+    // seen the request.
     let stale = mock_refresh(
         &srv,
         &rt1,
@@ -1008,11 +1136,9 @@ fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
         env.tokctl()
             .args(["print-header", "-p", "kc", "--format", "token"]),
     );
-    std::thread::sleep(Duration::from_millis(500));
-    let path = env.data_dir().join("secrets.json");
-    let mut secrets = env.secrets_json();
-    secrets["profiles"]["kc"]["refresh_token"] = json!(rt2);
-    std::fs::write(&path, secrets.to_string()).unwrap();
+    // tokctl has read the old token once its refresh reaches the server.
+    wait_until("tokctl's refresh with the old token", || stale.calls() >= 1);
+    store_refresh_token_elsewhere(&env, "kc", &rt2);
     let out = run.finish();
     assert_ok(&env, &out);
     assert_eq!(

@@ -3,11 +3,13 @@
 //! browser there, receive the redirect, check it belongs to this login,
 //! and exchange the code.
 //!
-//! Checks on the redirect, in this order: `state` must be ours (else a
-//! stale tab or a forged request: refused, exit 3); an `error` is the
-//! user's or the server's answer (`access_denied`: exit 3 quoting
-//! `error_description`; `server_error`/`temporarily_unavailable`: exit 4);
-//! an RFC 9207 `iss`, when sent, must be the issuer (mix-up defence).
+//! Checks on the redirect, in this order: `state` must be ours (the
+//! listener already refuses another login's answer — a stale tab or a
+//! forged request — and keeps waiting; it is checked again here before the
+//! code is used, exit 3); an `error` is the user's or the server's answer
+//! (`access_denied`: exit 3 quoting `error_description`;
+//! `server_error`/`temporarily_unavailable`: exit 4); an RFC 9207 `iss`,
+//! when sent, must be the issuer (mix-up defence).
 //! After the exchange the ID token's `nonce`, `aud` and `iss` are checked.
 //! With both `openid` and `offline_access`, `prompt=consent` is sent, as
 //! OpenID Connect Core §11 requires for offline access (plain OAuth, like
@@ -162,18 +164,16 @@ fn check_callback<'a>(
     state: &str,
     issuer: Option<&str>,
 ) -> Result<&'a crate::secret::Secret<String>, Failure> {
-    if cb.state.as_deref() != Some(state) {
+    // The listener already waits past other logins' answers; this guards
+    // the exchange itself.
+    if !cb.matches(state) {
         return Err(Failure::new(
             Kind::LoginRequired,
             "refusing the authorization response: its state does not match this login (a stale browser tab, or a forged request)",
         )
         .hint("run `tokctl login` again and finish the sign-in in the tab it opens"));
     }
-    if let Some(err) = &cb.error {
-        let why = cb.error_description.as_deref().map_or_else(
-            || sanitize(err),
-            |d| format!("{} ({})", sanitize(d), sanitize(err)),
-        );
+    if let (Some(err), Some(why)) = (&cb.error, cb.error_text()) {
         let kind = match err.as_str() {
             "server_error" | "temporarily_unavailable" => Kind::Remote,
             _ => Kind::LoginRequired,

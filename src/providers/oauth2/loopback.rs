@@ -7,10 +7,13 @@
 //! is one `GET <path>?code=…&state=…`. Each connection gets its own thread
 //! and a short read timeout, because browsers open speculative connections
 //! that never send a request and must not block the real one. Requests for
-//! other paths (`/favicon.ico`) get a 404 and the wait goes on; an answer
-//! for the right path ends it, whatever it says — the caller refuses a
-//! wrong `state` — and the browser is told in a small page that it may be
-//! closed. Nothing from the request is echoed into the page unescaped.
+//! other paths (`/favicon.ico`) get a 404 and the wait goes on. An answer
+//! whose `state` is not this login's (a stale tab, or any page firing a
+//! request at the loopback address) gets an error page and the wait goes
+//! on too, so it cannot abort the login; the same holds for a pasted
+//! address. An answer with this login's `state` ends the wait, whatever it
+//! says, and the browser is told in a small page that it may be closed.
+//! Nothing from the request is echoed into the page unescaped.
 
 use crate::error::{Failure, Kind, config, sanitize, usage};
 use crate::secret::Secret;
@@ -80,6 +83,29 @@ impl Callback {
     fn is_response(&self) -> bool {
         self.code.is_some() || self.error.is_some()
     }
+
+    /// Whether this answers the login that sent `state`.
+    pub fn matches(&self, state: &str) -> bool {
+        self.state.as_deref() == Some(state)
+    }
+
+    /// The sanitized `error_description (error)`, or just `error`; `None`
+    /// for a successful answer.
+    pub fn error_text(&self) -> Option<String> {
+        let err = self.error.as_deref()?;
+        Some(self.error_description.as_deref().map_or_else(
+            || sanitize(err),
+            |d| format!("{} ({})", sanitize(d), sanitize(err)),
+        ))
+    }
+}
+
+/// What a listener or paste thread reports to the waiting login.
+enum Event {
+    /// This login's answer: the wait is over.
+    Answer(Callback),
+    /// An answer for another login, refused; the wait goes on.
+    Refused,
 }
 
 impl Listener {
@@ -145,8 +171,8 @@ impl Listener {
         })
     }
 
-    /// Waits up to `limit` for the authorization response from the
-    /// browser or, with `paste`, from a line on stdin.
+    /// Waits up to `limit` for the authorization response carrying
+    /// `state`, from the browser or, with `paste`, from a line on stdin.
     pub fn wait(self, state: &str, paste: bool, limit: Duration) -> Result<Callback, Failure> {
         let (tx, rx) = mpsc::channel();
         for socket in self.sockets {
@@ -154,25 +180,38 @@ impl Listener {
             std::thread::spawn(move || accept_loop(socket, &path, &state, &tx));
         }
         if paste {
-            let tx = tx.clone();
-            std::thread::spawn(move || read_pasted(&tx));
+            let (tx, state) = (tx.clone(), state.to_string());
+            std::thread::spawn(move || read_pasted(&tx, &state));
         }
         let deadline = Instant::now() + limit;
-        // `tx` stays alive here, so the channel never reports disconnection.
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(cb) => Ok(cb),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => Err(Failure::new(
-                Kind::LoginRequired,
-                format!(
-                    "no authorization response arrived within {}",
-                    humantime::format_duration(limit)
-                ),
-            )
-            .hint(
-                "finish the sign-in in the browser sooner (TOKCTL_AUTH_WAIT sets the limit), or use --no-browser and paste the address the browser ends up on",
-            )),
+        let mut refused = false;
+        loop {
+            // `tx` stays alive here, so the channel never reports
+            // disconnection.
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Event::Answer(cb)) => return Ok(cb),
+                Ok(Event::Refused) => refused = true,
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                    return Err(timed_out(limit, refused));
+                }
+            }
         }
     }
+}
+
+fn timed_out(limit: Duration, refused: bool) -> Failure {
+    let mut msg = format!(
+        "no authorization response arrived within {}",
+        humantime::format_duration(limit)
+    );
+    if refused {
+        msg.push_str(
+            "; one whose state did not match this login (a stale browser tab, or a forged request) was refused",
+        );
+    }
+    Failure::new(Kind::LoginRequired, msg).hint(
+        "finish the sign-in in the browser sooner (TOKCTL_AUTH_WAIT sets the limit), or use --no-browser and paste the address the browser ends up on",
+    )
 }
 
 fn bind_one(addr: SocketAddr) -> Result<TcpListener, Failure> {
@@ -190,19 +229,20 @@ fn local_port(s: &TcpListener) -> Result<u16, Failure> {
         .map_err(|e| config(format!("cannot read the listener's port: {e}")))
 }
 
-fn accept_loop(socket: TcpListener, path: &str, state: &str, tx: &Sender<Callback>) {
+fn accept_loop(socket: TcpListener, path: &str, state: &str, tx: &Sender<Event>) {
     for stream in socket.incoming().flatten() {
         let (tx, path, state) = (tx.clone(), path.to_string(), state.to_string());
         std::thread::spawn(move || {
-            if let Some(cb) = serve(stream, &path, &state) {
-                let _ = tx.send(cb);
+            if let Some(event) = serve(stream, &path, &state) {
+                let _ = tx.send(event);
             }
         });
     }
 }
 
-/// Answers one connection; returns the callback when it carried one.
-fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Callback> {
+/// Answers one connection; reports it when it carried an authorization
+/// response.
+fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Event> {
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let head = read_head(&mut stream)?;
@@ -245,23 +285,22 @@ fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Callback> {
         );
         return None;
     }
-    if let Some(err) = &cb.error {
-        let why = cb.error_description.as_deref().map_or_else(
-            || sanitize(err),
-            |d| format!("{} ({})", sanitize(d), sanitize(err)),
+    // Checked first: an error from another login must not end this one.
+    if !cb.matches(state) {
+        respond(
+            &mut stream,
+            400,
+            "Sign-in refused",
+            "This response does not belong to the sign-in tokctl is waiting for (stale tab or forged request). You can close this tab; tokctl keeps waiting for the sign-in it opened.",
         );
+        return Some(Event::Refused);
+    }
+    if let Some(why) = cb.error_text() {
         respond(
             &mut stream,
             400,
             "Sign-in failed",
             &format!("The identity provider answered: {why}. You can close this tab."),
-        );
-    } else if cb.state.as_deref() != Some(state) {
-        respond(
-            &mut stream,
-            400,
-            "Sign-in refused",
-            "This response does not belong to the sign-in tokctl is waiting for (stale tab or forged request). You can close this tab and run tokctl login again.",
         );
     } else {
         respond(
@@ -271,7 +310,7 @@ fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Callback> {
             "tokctl received the authorization and is finishing the login. You can close this tab and return to the terminal.",
         );
     }
-    Some(cb)
+    Some(Event::Answer(cb))
 }
 
 fn read_head(stream: &mut TcpStream) -> Option<String> {
@@ -328,16 +367,22 @@ fn escape(s: &str) -> String {
         .collect()
 }
 
-fn read_pasted(tx: &Sender<Callback>) {
+fn read_pasted(tx: &Sender<Event>, state: &str) {
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { return };
         if line.trim().is_empty() {
             continue;
         }
         match parse_pasted(&line) {
-            Some(cb) => {
-                let _ = tx.send(cb);
+            Some(cb) if cb.matches(state) => {
+                let _ = tx.send(Event::Answer(cb));
                 return;
+            }
+            Some(_) => {
+                eprintln!(
+                    "tokctl: that address belongs to another sign-in (its state does not match this login); paste the address the sign-in above ends up on"
+                );
+                let _ = tx.send(Event::Refused);
             }
             None => eprintln!(
                 "tokctl: that is not the redirected address; paste the whole address from the browser's address bar (it contains code= and state=)"
@@ -391,6 +436,31 @@ mod tests {
         assert_eq!(cb.state.as_deref(), Some("st"));
         assert_eq!(cb.iss.as_deref(), Some("x"));
         assert_eq!(cb.source, Source::Listener);
+    }
+
+    #[test]
+    fn another_logins_answer_is_refused_and_the_wait_goes_on() {
+        let l = Listener::bind(None).unwrap();
+        let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
+        let t = std::thread::spawn(move || l.wait("st", false, Duration::from_secs(10)));
+        let page = get(port, "/callback?error=access_denied&state=old");
+        assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+        assert!(page.contains("keeps waiting"), "{page}");
+        assert!(get(port, "/callback?code=c&state=st").starts_with("HTTP/1.1 200"));
+        let cb = t.join().unwrap().unwrap();
+        assert_eq!(cb.code.unwrap().expose(), "c");
+    }
+
+    #[test]
+    fn error_text_quotes_description_and_code() {
+        let cb = parse_pasted("?error=access_denied&error_description=No%0Athanks").unwrap();
+        assert_eq!(
+            cb.error_text().unwrap(),
+            sanitize("No\nthanks") + " (access_denied)"
+        );
+        let cb = parse_pasted("?error=server_error").unwrap();
+        assert_eq!(cb.error_text().unwrap(), "server_error");
+        assert_eq!(parse_pasted("?code=c").unwrap().error_text(), None);
     }
 
     #[test]
