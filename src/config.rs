@@ -19,7 +19,10 @@ use toml_edit::{Array, DocumentMut, Item, Table, value};
 /// everything else `print-header` does once it holds a few dozen profiles,
 /// so the cache remembers the stamp of the file it was written against
 /// (see `commands::cached_token`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+// Missing fields (a record from an older tokctl) read as zero: such a stamp
+// matches no file, so the slow path runs once and re-stamps the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Stamp {
     len: u64,
     mtime_ns: i128,
