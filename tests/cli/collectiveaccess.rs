@@ -210,27 +210,7 @@ fn print_header_formats() {
     let srv = MockServer::start();
     let exp = now() + 3600;
     let (access, _) = logged_in(&mut env, &srv, "ca", exp, now() + 86_400, &[]);
-    let run = |format: &str| {
-        let out = env
-            .tokctl()
-            .args(["print-header", "-p", "ca", "--format", format])
-            .output()
-            .unwrap();
-        env.assert_ok(&out)
-    };
-    assert_eq!(run("header"), format!("Authorization: Bearer {access}\n"));
-    assert_eq!(run("token"), format!("{access}\n"));
-    assert_eq!(
-        run("curl"),
-        format!("header = \"Authorization: Bearer {access}\"\n")
-    );
-    let v: Value = serde_json::from_str(&run("json")).unwrap();
-    assert_eq!(v["access_token"], json!(access));
-    assert_eq!(
-        v["header"],
-        json!(format!("Authorization: Bearer {access}"))
-    );
-    assert_eq!(v["token_type"], "Bearer");
+    let v = env.assert_header_formats("ca", &access);
     assert!(v["expires_at"].as_str().unwrap().ends_with('Z'), "{v}");
 }
 

@@ -222,28 +222,8 @@ fn print_header_formats() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     let access = logged_in(&mut env, &srv, "ms", 14_400, &[]);
-    let run = |format: &str| {
-        let out = env
-            .tokctl()
-            .args(["print-header", "-p", "ms", "--format", format])
-            .output()
-            .unwrap();
-        env.assert_ok(&out)
-    };
     // Doorkeeper's lower-case `bearer` is always sent as `Bearer`.
-    assert_eq!(run("header"), format!("Authorization: Bearer {access}\n"));
-    assert_eq!(run("token"), format!("{access}\n"));
-    assert_eq!(
-        run("curl"),
-        format!("header = \"Authorization: Bearer {access}\"\n")
-    );
-    let v: Value = serde_json::from_str(&run("json")).unwrap();
-    assert_eq!(v["access_token"], json!(access));
-    assert_eq!(v["token_type"], "Bearer");
-    assert_eq!(
-        v["header"],
-        json!(format!("Authorization: Bearer {access}"))
-    );
+    env.assert_header_formats("ms", &access);
 }
 
 #[test]

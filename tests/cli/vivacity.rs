@@ -137,23 +137,7 @@ fn print_header_formats() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     let (access, _) = logged_in(&mut env, &srv, "viv", &[]);
-    let run = |format: &str| {
-        let out = env
-            .tokctl()
-            .args(["print-header", "-p", "viv", "--format", format])
-            .output()
-            .unwrap();
-        env.assert_ok(&out)
-    };
-    assert_eq!(run("header"), format!("Authorization: Bearer {access}\n"));
-    assert_eq!(run("token"), format!("{access}\n"));
-    assert_eq!(
-        run("curl"),
-        format!("header = \"Authorization: Bearer {access}\"\n")
-    );
-    let v: Value = serde_json::from_str(&run("json")).unwrap();
-    assert_eq!(v["access_token"], json!(access));
-    assert_eq!(v["token_type"], "Bearer");
+    let v = env.assert_header_formats("viv", &access);
     assert!(v.get("id_token").is_none(), "{v}");
 }
 

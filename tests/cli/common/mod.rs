@@ -519,3 +519,29 @@ impl TestEnv {
         read(&self.data_dir().join("secrets.json"))
     }
 }
+
+impl TestEnv {
+    /// Checks every `print-header` format of `profile` against `access` (the
+    /// scheme always spelt `Bearer`); returns the JSON form for further checks.
+    pub fn assert_header_formats(&self, profile: &str, access: &str) -> Value {
+        let run = |format: &str| {
+            let out = self
+                .tokctl()
+                .args(["print-header", "-p", profile, "--format", format])
+                .output()
+                .unwrap();
+            self.assert_ok(&out)
+        };
+        assert_eq!(run("header"), format!("Authorization: Bearer {access}\n"));
+        assert_eq!(run("token"), format!("{access}\n"));
+        assert_eq!(
+            run("curl"),
+            format!("header = \"Authorization: Bearer {access}\"\n")
+        );
+        let v: Value = serde_json::from_str(&run("json")).unwrap();
+        assert_eq!(v["access_token"], access);
+        assert_eq!(v["token_type"], "Bearer");
+        assert_eq!(v["header"], format!("Authorization: Bearer {access}"));
+        v
+    }
+}
