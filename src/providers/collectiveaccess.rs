@@ -146,9 +146,8 @@ impl Provider for CollectiveAccess {
         creds: &Credentials,
         _how: Interaction,
     ) -> Result<TokenSet, Failure> {
-        let (Some(username), Some(password)) = (&creds.username, &creds.password) else {
-            return Err(usage("collectiveaccess needs --username and a password"));
-        };
+        let (username, password) =
+            creds.username_password("collectiveaccess", "--username and a password")?;
         let variables = json!({"username": username, "password": password.expose()});
         let (resp, login) = self.query(http, Auth::None, LOGIN, variables, "login", "login")?;
         let Some(jwt) = str_field(&login, "jwt") else {

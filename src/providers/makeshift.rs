@@ -25,7 +25,7 @@ use super::{
     str_field,
 };
 use crate::config::Profile;
-use crate::error::{Failure, remote, usage};
+use crate::error::{Failure, remote};
 use crate::http::{Auth, Body, Http, Response};
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo, claim_i64, rfc3339};
@@ -109,11 +109,10 @@ impl Provider for MakeShift {
         creds: &Credentials,
         how: Interaction,
     ) -> Result<TokenSet, Failure> {
-        let (Some(key), Some(secret)) = (&creds.username, &creds.password) else {
-            return Err(usage(
-                "makeshift needs --username (the API key) and the API secret as the password",
-            ));
-        };
+        let (key, secret) = creds.username_password(
+            "makeshift",
+            "--username (the API key) and the API secret as the password",
+        )?;
         let body = json!({"grant_type": "password", "username": key, "password": secret.expose()});
         let resp = http.post(
             &join(&self.base, "/oauth/token"),

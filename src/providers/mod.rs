@@ -57,6 +57,24 @@ pub struct Credentials {
     pub client_secret: Option<Secret<String>>,
 }
 
+impl Credentials {
+    /// The username and password a password login needs; `needs` completes
+    /// the usage error, e.g. "--username (your e-mail) and a password".
+    pub fn username_password(
+        &self,
+        provider: &str,
+        needs: &str,
+    ) -> Result<(&str, &Secret<String>), Failure> {
+        match (&self.username, &self.password) {
+            (Some(u), Some(p)) => Ok((u, p)),
+            _ => Err(Failure::new(
+                Kind::Usage,
+                format!("{provider} needs {needs}"),
+            )),
+        }
+    }
+}
+
 /// How an interactive login may talk to the user.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Interaction {

@@ -15,7 +15,7 @@ use super::{
     Caps, Credentials, Interaction, Provider, expect_json, id_field, join, str_field, token_answer,
 };
 use crate::config::Profile;
-use crate::error::{Failure, remote, usage};
+use crate::error::{Failure, remote};
 use crate::http::{Auth, Body, Http};
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo};
@@ -79,11 +79,8 @@ impl Provider for RealMassive {
         creds: &Credentials,
         _how: Interaction,
     ) -> Result<TokenSet, Failure> {
-        let (Some(email), Some(password)) = (&creds.username, &creds.password) else {
-            return Err(usage(
-                "realmassive needs --username (your e-mail) and a password",
-            ));
-        };
+        let (email, password) =
+            creds.username_password("realmassive", "--username (your e-mail) and a password")?;
         let body = json!({"email": email, "password": password.expose()});
         let resp = http.post(
             &join(&self.base, "/accounts/login"),

@@ -25,7 +25,7 @@
 
 use super::{Caps, Credentials, Interaction, Provider, join, token_answer};
 use crate::config::Profile;
-use crate::error::{Failure, Kind, usage};
+use crate::error::{Failure, Kind};
 use crate::http::{Auth, Body, Http, Response};
 use crate::secret::Secret;
 use crate::token::TokenSet;
@@ -69,9 +69,8 @@ impl Provider for Vivacity {
         creds: &Credentials,
         _how: Interaction,
     ) -> Result<TokenSet, Failure> {
-        let (Some(username), Some(password)) = (&creds.username, &creds.password) else {
-            return Err(usage("vivacity needs --username and a password"));
-        };
+        let (username, password) =
+            creds.username_password("vivacity", "--username and a password")?;
         let body = json!({"username": username, "password": password.expose()});
         let resp = http.post(
             &join(&self.base, "/get-token"),

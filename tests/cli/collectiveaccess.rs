@@ -36,15 +36,7 @@ fn login_request(password: &str) -> Value {
 
 fn mock_login<'a>(srv: &'a MockServer, password: &str, answer: Value) -> httpmock::Mock<'a> {
     let req = login_request(password);
-    srv.mock(|when, then| {
-        when.method(POST)
-            .path(PATH)
-            .header("content-type", "application/json")
-            .json_body(req);
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(answer);
-    })
+    mock_json_exchange(srv, PATH, req, 200, answer)
 }
 
 fn mock_refresh<'a>(
@@ -556,12 +548,13 @@ fn html_error_page_is_exit_4_without_the_html() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(PASSWORD);
-    srv.mock(|when, then| {
-        when.method(POST).path(PATH);
-        then.status(502)
-            .header("content-type", "text/html")
-            .body("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>");
-    });
+    mock_post_answer(
+        &srv,
+        PATH,
+        502,
+        "text/html",
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>",
+    );
     let out = run_login(&env, &srv, "ca", PASSWORD, &[]);
     let stderr = env.assert_failed(&out, 4);
     assert!(stderr.contains("HTML page"), "{stderr}");
@@ -574,12 +567,13 @@ fn malformed_json_is_exit_4() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(PASSWORD);
-    srv.mock(|when, then| {
-        when.method(POST).path(PATH);
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(r#"{"ok": true, "data": {"login": {"jwt": "eyJ"#);
-    });
+    mock_post_answer(
+        &srv,
+        PATH,
+        200,
+        "application/json",
+        r#"{"ok": true, "data": {"login": {"jwt": "eyJ"#,
+    );
     let out = run_login(&env, &srv, "ca", PASSWORD, &[]);
     let stderr = env.assert_failed(&out, 4);
     assert!(stderr.contains("instead of JSON"), "{stderr}");

@@ -58,12 +58,7 @@ fn login_answered_with_html_is_exit_4() {
     let mut env = TestEnv::new();
     env.plant(RM_PASSWORD);
     let srv = MockServer::start();
-    srv.mock(|when, then| {
-        when.method(POST).path("/accounts/login");
-        then.status(502)
-            .header("content-type", "text/html")
-            .body(HTML_PAGE);
-    });
+    mock_post_answer(&srv, "/accounts/login", 502, "text/html", HTML_PAGE);
     let out = env.fails(&mut login_at(&env, &srv.base_url()), 4);
     assert_eq!(
         stderr(&out),

@@ -451,12 +451,13 @@ fn html_error_page_is_exit_4_without_the_html() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(SECRET);
-    srv.mock(|when, then| {
-        when.method(POST).path("/oauth/token");
-        then.status(503)
-            .header("content-type", "text/html; charset=utf-8")
-            .body("<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>");
-    });
+    mock_post_answer(
+        &srv,
+        "/oauth/token",
+        503,
+        "text/html; charset=utf-8",
+        "<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>",
+    );
     let out = run_login(&env, &srv, "ms", &[]);
     let stderr = env.assert_failed(&out, 4);
     assert!(stderr.contains("HTTP 503 with an HTML page"), "{stderr}");
@@ -469,12 +470,13 @@ fn malformed_json_is_exit_4() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(SECRET);
-    srv.mock(|when, then| {
-        when.method(POST).path("/oauth/token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(r#"{"access_token": "c1230734cc726edc6ae0f8fd00b279dc67f3"#);
-    });
+    mock_post_answer(
+        &srv,
+        "/oauth/token",
+        200,
+        "application/json",
+        r#"{"access_token": "c1230734cc726edc6ae0f8fd00b279dc67f3"#,
+    );
     let out = run_login(&env, &srv, "ms", &[]);
     let stderr = env.assert_failed(&out, 4);
     assert!(stderr.contains("instead of JSON"), "{stderr}");

@@ -46,15 +46,13 @@ fn token_answer(access: &str, refresh: &str, expires_in: i64) -> Value {
 }
 
 fn mock_get_token<'a>(srv: &'a MockServer, answer: Value) -> httpmock::Mock<'a> {
-    srv.mock(|when, then| {
-        when.method(POST)
-            .path("/get-token")
-            .header("content-type", "application/json")
-            .json_body(json!({"username": USER, "password": PASSWORD}));
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(answer);
-    })
+    mock_json_exchange(
+        srv,
+        "/get-token",
+        json!({"username": USER, "password": PASSWORD}),
+        200,
+        answer,
+    )
 }
 
 fn mock_refresh<'a>(
@@ -64,15 +62,13 @@ fn mock_refresh<'a>(
     answer: Value,
 ) -> httpmock::Mock<'a> {
     let rt = rt.to_string();
-    srv.mock(|when, then| {
-        when.method(POST)
-            .path("/refresh-token")
-            .header("content-type", "application/json")
-            .json_body(json!({"refresh_token": rt}));
-        then.status(status)
-            .header("content-type", "application/json")
-            .json_body(answer);
-    })
+    mock_json_exchange(
+        srv,
+        "/refresh-token",
+        json!({"refresh_token": rt}),
+        status,
+        answer,
+    )
 }
 
 fn run_login(env: &TestEnv, srv: &MockServer, name: &str, extra: &[&str]) -> std::process::Output {
@@ -283,12 +279,13 @@ fn rejected_credentials_in_plain_text_are_quoted() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(PASSWORD);
-    srv.mock(|when, then| {
-        when.method(POST).path("/get-token");
-        then.status(401)
-            .header("content-type", "text/html; charset=utf-8")
-            .body("Invalid Auth details");
-    });
+    mock_post_answer(
+        &srv,
+        "/get-token",
+        401,
+        "text/html; charset=utf-8",
+        "Invalid Auth details",
+    );
     let stderr = env.assert_failed(&run_login(&env, &srv, "viv", &[]), 3);
     assert!(
         stderr.contains("the server rejected the login: Invalid Auth details"),
@@ -350,12 +347,13 @@ fn missing_refresh_endpoint_falls_back_to_login_with_saved_credentials() {
     let srv = MockServer::start();
     logged_in(&mut env, &srv, "viv", &["--save-credentials"]);
     env.expire_cache("viv");
-    let r = srv.mock(|when, then| {
-        when.method(POST).path("/refresh-token");
-        then.status(404)
-            .header("content-type", "text/html")
-            .body("<html><body>Cannot POST /refresh-token</body></html>");
-    });
+    let r = mock_post_answer(
+        &srv,
+        "/refresh-token",
+        404,
+        "text/html",
+        "<html><body>Cannot POST /refresh-token</body></html>",
+    );
     let access2 = env.plant(&access_jwt("fallback-a", 600));
     let refresh2 = env.plant(&refresh_jwt("fallback-r"));
     let l = mock_get_token(&srv, token_answer(&access2, &refresh2, 600));
@@ -405,12 +403,13 @@ fn too_many_attempts_at_login_is_exit_4_quoting_the_server_once() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(PASSWORD);
-    let m = srv.mock(|when, then| {
-        when.method(POST).path("/get-token");
-        then.status(429)
-            .header("content-type", "text/html; charset=utf-8")
-            .body("Too many failed attempts");
-    });
+    let m = mock_post_answer(
+        &srv,
+        "/get-token",
+        429,
+        "text/html; charset=utf-8",
+        "Too many failed attempts",
+    );
     let out = run_login(&env, &srv, "viv", &[]);
     let stderr = env.assert_failed(&out, 4);
     assert!(
@@ -455,12 +454,13 @@ fn html_error_page_is_exit_4_without_the_html() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(PASSWORD);
-    srv.mock(|when, then| {
-        when.method(POST).path("/get-token");
-        then.status(500)
-            .header("content-type", "text/html")
-            .body("<html><head><title>Error</title></head><body><pre>Internal Server Error</pre></body></html>");
-    });
+    mock_post_answer(
+        &srv,
+        "/get-token",
+        500,
+        "text/html",
+        "<html><head><title>Error</title></head><body><pre>Internal Server Error</pre></body></html>",
+    );
     let stderr = env.assert_failed(&run_login(&env, &srv, "viv", &[]), 4);
     assert!(stderr.contains("HTTP 500 with an HTML page"), "{stderr}");
     assert!(!stderr.contains('<'), "{stderr}");
@@ -474,12 +474,13 @@ fn malformed_json_at_refresh_is_exit_4_and_keeps_the_tokens() {
     logged_in(&mut env, &srv, "viv", &[]);
     env.expire_cache("viv");
     let before = env.secrets_bytes();
-    srv.mock(|when, then| {
-        when.method(POST).path("/refresh-token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(r#"{"access_token":"eyJhbGciOiJSUzI1NiIs"#);
-    });
+    mock_post_answer(
+        &srv,
+        "/refresh-token",
+        200,
+        "application/json",
+        r#"{"access_token":"eyJhbGciOiJSUzI1NiIs"#,
+    );
     let stderr = env.assert_failed(&print_header(&env, "viv"), 4);
     assert!(stderr.contains("instead of JSON"), "{stderr}");
     assert!(!stderr.contains("eyJ"), "{stderr}");
@@ -491,12 +492,7 @@ fn malformed_json_at_login_is_exit_4() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.plant(PASSWORD);
-    srv.mock(|when, then| {
-        when.method(POST).path("/get-token");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body("{not json");
-    });
+    mock_post_answer(&srv, "/get-token", 200, "application/json", "{not json");
     let stderr = env.assert_failed(&run_login(&env, &srv, "viv", &[]), 4);
     assert!(stderr.contains("instead of JSON"), "{stderr}");
     assert!(env.secrets_bytes().is_none());

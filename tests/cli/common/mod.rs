@@ -545,3 +545,40 @@ impl TestEnv {
         v
     }
 }
+
+/// A POST to `path` whose JSON body is exactly `request`, answered with
+/// `status` and the JSON `answer`: the shape of every bespoke API exchange.
+pub fn mock_json_exchange<'a>(
+    srv: &'a MockServer,
+    path: &str,
+    request: Value,
+    status: u16,
+    answer: Value,
+) -> httpmock::Mock<'a> {
+    srv.mock(|when, then| {
+        when.method(POST)
+            .path(path)
+            .header("content-type", "application/json")
+            .json_body(request);
+        then.status(status)
+            .header("content-type", "application/json")
+            .json_body(answer);
+    })
+}
+
+/// Any POST to `path`, answered with `status`, `content_type` and `body`
+/// as they are: for error pages and bodies that are not what the API says.
+pub fn mock_post_answer<'a>(
+    srv: &'a MockServer,
+    path: &str,
+    status: u16,
+    content_type: &str,
+    body: &str,
+) -> httpmock::Mock<'a> {
+    srv.mock(|when, then| {
+        when.method(POST).path(path);
+        then.status(status)
+            .header("content-type", content_type)
+            .body(body);
+    })
+}
