@@ -9,6 +9,7 @@ mod errors;
 mod exec;
 mod keychain;
 mod makeshift;
+mod mock_server;
 mod oauth2;
 mod print_header;
 mod realmassive;

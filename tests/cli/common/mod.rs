@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test module uses a different subset
 
+pub mod child;
+pub mod mock_api;
 pub mod oidc;
 
 use assert_cmd::Command;

@@ -6,15 +6,13 @@
 //! enforces PKCE, rotates refresh tokens and rejects reuse. Its clients,
 //! users and environment knobs are described in `tests/oidc-server/README.md`.
 //!
-//! Only std and serde_json: the tests talk to the server's private endpoints
-//! over a plain `TcpStream`, so no HTTP client is needed in the test binary.
+//! The tests talk to the server's private endpoints over plain HTTP/1.0
+//! (`common::child`), so no HTTP client is needed in the test binary.
 
+use super::child::{ChildServer, http_request};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 /// The public client: PKCE required, loopback redirects on any port.
@@ -41,10 +39,7 @@ pub struct OidcServer {
     pub base: String,
     /// `http://127.0.0.1:PORT/realms/test`
     pub issuer: String,
-    child: Child,
-    /// Held open because the server exits when its stdin reaches EOF: if the
-    /// test binary dies without running `Drop`, the server still goes.
-    _stdin: ChildStdin,
+    _server: ChildServer,
 }
 
 fn fixture_dir() -> PathBuf {
@@ -78,55 +73,12 @@ impl OidcServer {
             .env("OIDC_ACCESS_TTL", access_ttl.to_string())
             .env("OIDC_REFRESH_TTL", refresh_ttl.to_string())
             .env_remove("OIDC_IGNORE_STDIN")
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = match cmd.spawn() {
-            Ok(child) => child,
-            Err(e) => panic!(
-                "cannot run `node` for the OIDC test server ({e}): {}",
-                setup_hint()
-            ),
-        };
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-
-        // A thread reads the ready line so that the wait can time out; it
-        // then drains stdout so the server never blocks on a full pipe.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let read = reader.read_line(&mut line).map(|_| line);
-            let _ = tx.send(read);
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-        });
-        let line = match rx.recv_timeout(READY_TIMEOUT) {
-            Ok(Ok(line)) if !line.trim().is_empty() => line,
-            other => {
-                let _ = child.kill();
-                let status = child.wait();
-                panic!(
-                    "the OIDC test server did not start ({other:?}, exit {status:?}); \
-                     its stderr is above: {}",
-                    setup_hint()
-                );
-            }
-        };
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("bad ready line from the OIDC server {line:?}: {e}"));
-        let field = |k: &str| {
-            ready[k]
-                .as_str()
-                .unwrap_or_else(|| panic!("ready line {line:?} lacks {k}"))
-                .to_string()
-        };
+            .envs(env.iter().copied());
+        let server = ChildServer::start(cmd, "the OIDC test server", setup_hint(), READY_TIMEOUT);
         OidcServer {
-            base: field("base"),
-            issuer: field("issuer"),
-            child,
-            _stdin: stdin,
+            base: server.ready_field("base"),
+            issuer: server.ready_field("issuer"),
+            _server: server,
         }
     }
 
@@ -217,35 +169,10 @@ impl OidcServer {
         self.endpoint("logout")
     }
 
-    /// One HTTP/1.0 exchange (the server closes the connection after it);
-    /// returns the body of a 200 answer and panics on anything else.
+    /// The body of a 200 answer to `method path`; panics on anything else.
     fn raw_request(&self, method: &str, path: &str) -> String {
-        let host = self.base.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(host)
-            .unwrap_or_else(|e| panic!("cannot connect to the OIDC server at {host}: {e}"));
-        stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n"
-        )
-        .expect("write request");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read response");
-        let (head, body) = response
-            .split_once("\r\n\r\n")
-            .unwrap_or_else(|| panic!("malformed response to {method} {path}: {response:?}"));
-        let status = head.lines().next().unwrap_or_default();
-        assert!(
-            status.split_whitespace().nth(1) == Some("200"),
-            "{method} {path} answered {status:?}: {body}"
-        );
-        body.to_string()
-    }
-}
-
-impl Drop for OidcServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let (status, body) = http_request(&self.base, method, path);
+        assert_eq!(status, 200, "{method} {path} answered {status}: {body}");
+        body
     }
 }
