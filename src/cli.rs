@@ -1,6 +1,8 @@
 //! The command line, as clap derive data: one source for parsing, help,
 //! completions and man pages. No I/O happens here.
 
+use clap::builder::StyledStr;
+use clap::builder::styling::Styles;
 use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -46,7 +48,8 @@ fn parse_narrow(args: &[OsString]) -> Option<Cli> {
     name = "tokctl",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = examples(TOKCTL_EXAMPLES)
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -99,20 +102,28 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Authenticate a profile and store its tokens
+    #[command(after_long_help = examples(LOGIN_EXAMPLES))]
     Login(LoginArgs),
     /// Get a new access token now (refresh token, or re-login with saved credentials)
+    #[command(after_long_help = examples(REFRESH_EXAMPLES))]
     Refresh(RefreshArgs),
     /// Show a profile's configuration and token state
+    #[command(after_long_help = examples(INFO_EXAMPLES))]
     Info(InfoArgs),
     /// Print "Authorization: Bearer <token>", refreshing first when needed
+    #[command(after_long_help = examples(PRINT_HEADER_EXAMPLES))]
     PrintHeader(PrintHeaderArgs),
     /// Run a command with a fresh token in its environment
+    #[command(after_long_help = examples(EXEC_EXAMPLES))]
     Exec(ExecArgs),
     /// Delete a profile's stored tokens and saved credentials (revoke where the provider can)
+    #[command(after_long_help = examples(LOGOUT_EXAMPLES))]
     Logout(LogoutArgs),
     /// List profiles and their token state
+    #[command(after_long_help = examples(PROFILES_EXAMPLES))]
     Profiles(ProfilesArgs),
     /// Print a shell completion script
+    #[command(after_long_help = examples(COMPLETIONS_EXAMPLES))]
     Completions(CompletionsArgs),
 }
 
@@ -345,6 +356,117 @@ pub enum Flow {
     ClientCredentials,
 }
 
+/// The EXAMPLES section that ends a command's long help (`--help`, not
+/// `-h`) and its man page (`docs.rs` lifts it out of the help into a man
+/// section of its own). Each example is a `# why` line and the `$ …`
+/// invocation it explains; every one must run as written against the
+/// current flags.
+fn examples(text: &str) -> StyledStr {
+    let styles = Styles::default();
+    let heading = styles.get_header();
+    format!("{heading}{EXAMPLES_HEADING}{heading:#}\n{text}").into()
+}
+
+/// The first line of every EXAMPLES section.
+pub const EXAMPLES_HEADING: &str = "Examples:";
+
+const TOKCTL_EXAMPLES: &str = r#"  # Log in once; the password is prompted for, never taken from the command line
+  $ tokctl login -p rm --provider realmassive --username you@example.com
+
+  # Hand a fresh token to curl through a pipe, so it never appears in an argv
+  $ tokctl print-header -p rm | curl -H @- https://api.example.com/things
+
+  # Run a script with a fresh token in its environment
+  $ tokctl exec -p rm -- ./nightly-job.sh
+"#;
+
+const LOGIN_EXAMPLES: &str = r#"  # A password API (realmassive, collectiveaccess, makeshift, vivacity): prompts for the password
+  $ tokctl login -p rm --provider realmassive --username you@example.com
+
+  # OpenID Connect in the browser: authorization code with PKCE, the default flow
+  $ tokctl login -p work --provider oidc --issuer https://sso.example.com/realms/main \
+      --client-id tokctl
+
+  # No browser here: the device flow shows a code to approve on another device
+  $ tokctl login -p work --provider oidc --issuer https://sso.example.com/realms/main \
+      --client-id tokctl --flow device
+
+  # The password grant, the password on stdin (printf is a shell builtin: no argv)
+  $ printf '%s\n' "$PASSWORD" | tokctl login -p pw --provider oidc \
+      --issuer https://sso.example.com/realms/main --client-id tokctl \
+      --flow password --username alice --password-stdin
+
+  # A service account: client credentials, the secret read from a file and kept
+  $ tokctl login -p svc --provider oidc --issuer https://sso.example.com/realms/main \
+      --client-id my-service --flow client-credentials --client-secret-stdin < ~/.svc-secret
+"#;
+
+const REFRESH_EXAMPLES: &str = r#"  # Renew now, even while the current token is still valid
+  $ tokctl refresh -p work
+
+  # The new expiry as JSON (no token values), for a log or a monitor
+  $ tokctl refresh -p work --json
+"#;
+
+const INFO_EXAMPLES: &str = r#"  # Endpoints, user, store, expiry and the access token's JWT claims
+  $ tokctl info -p work
+
+  # Also ask the server (userinfo or introspection, token info, user entity)
+  $ tokctl info -p work --remote
+
+  # When the token expires, for a script
+  $ tokctl info -p work --json | jq -r .expires_at
+"#;
+
+const PRINT_HEADER_EXAMPLES: &str = r#"  # The header through a pipe, so the token never appears in curl's argv
+  $ tokctl print-header | curl -H @- https://api.example.com/things
+
+  # The same as a curl config line, read from stdin
+  $ tokctl print-header -p work --format curl | curl -K- https://api.example.com/things
+
+  # A token valid for at least 10 more minutes, renewed first if it is not
+  $ tokctl print-header -p work --min-valid 10m | curl -H @- https://api.example.com/export
+
+  # Another header name; the value stays "Bearer <token>"
+  $ tokctl print-header --header X-Auth-Token | curl -H @- https://api.example.com/things
+"#;
+
+const EXEC_EXAMPLES: &str = r#"  # The script finds the token in $TOKCTL_ACCESS_TOKEN and $TOKCTL_AUTHORIZATION
+  $ tokctl exec -p work -- ./nightly-job.sh
+
+  # A job that runs half an hour: renew first unless 30 minutes are left
+  $ tokctl exec -p work --min-valid 30m -- ./long-job.sh
+
+  # A tool that reads the token from a variable of its own
+  $ tokctl exec -p work --env API_TOKEN -- ./client
+
+  # Inside, pipe the header too: printf is a shell builtin, so no argv holds it
+  $ tokctl exec -p work -- sh -c \
+      'printf "Authorization: %s\n" "$TOKCTL_AUTHORIZATION" | curl -H @- https://api.example.com/things'
+"#;
+
+const LOGOUT_EXAMPLES: &str = r#"  # Revoke the tokens where the server can, then delete them here
+  $ tokctl logout -p work
+
+  # Every profile in the profile file
+  $ tokctl logout --all
+
+  # Drop the tokens but keep the saved password: the next use logs in again by itself
+  $ tokctl logout -p ms --keep-credentials
+"#;
+
+const PROFILES_EXAMPLES: &str = r#"  # Name, provider, user, store, state and time left; * marks the default
+  $ tokctl profiles
+
+  # The profiles that need a `tokctl login`
+  $ tokctl profiles --json | jq -r '.[] | select(.state == "expired" or .state == "logged out") | .name'
+"#;
+
+const COMPLETIONS_EXAMPLES: &str = r#"  $ tokctl completions bash > ~/.local/share/bash-completion/completions/tokctl
+  $ tokctl completions zsh > ~/.zfunc/_tokctl   # with ~/.zfunc in $fpath
+  $ tokctl completions fish > ~/.config/fish/completions/tokctl.fish
+"#;
+
 /// The lower-case name clap uses for a value, for messages and the config file.
 pub fn value_name<T: ValueEnum>(v: &T) -> String {
     v.to_possible_value()
@@ -413,6 +535,92 @@ mod tests {
             let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
             assert!(parse_narrow(&argv).is_none(), "{argv:?}");
         }
+    }
+
+    /// Every command's long help ends with examples, and every example is
+    /// an invocation the current flags accept.
+    #[test]
+    fn every_command_has_examples_that_parse() {
+        let mut root = Cli::command();
+        root.build();
+        let mut cmds = vec![root.clone()];
+        cmds.extend(
+            root.get_subcommands()
+                .filter(|c| c.get_name() != "help")
+                .cloned(),
+        );
+        for cmd in cmds {
+            let name = cmd.get_name().to_string();
+            let help = cmd
+                .get_after_long_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.starts_with(EXAMPLES_HEADING),
+                "`tokctl {name} --help` has no examples: add #[command(after_long_help = examples(...))] in src/cli.rs"
+            );
+            let invocations = example_invocations(&help);
+            assert!(
+                (2..=5).contains(&invocations.len()) || name == "completions",
+                "{name}: {} examples",
+                invocations.len()
+            );
+            for argv in invocations {
+                let parsed = root.clone().try_get_matches_from(&argv);
+                match parsed {
+                    Ok(m) if name == "tokctl" || m.subcommand_name() == Some(name.as_str()) => {}
+                    Ok(m) => panic!(
+                        "example {argv:?} under {name} runs {:?}",
+                        m.subcommand_name()
+                    ),
+                    Err(e) => panic!("example {argv:?} does not parse:\n{e}"),
+                }
+            }
+        }
+    }
+
+    /// The tokctl command of each `$ ` line (continuations joined), split
+    /// as a POSIX shell would, up to the first unquoted `|`, `<`, `>` or `#`.
+    fn example_invocations(help: &str) -> Vec<Vec<String>> {
+        let joined = help.replace("\\\n", " ");
+        joined
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("$ "))
+            .filter_map(|cmd| {
+                let start = cmd.find("tokctl ")?;
+                Some(shell_words(&cmd[start..]))
+            })
+            .collect()
+    }
+
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word: Option<String> = None;
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    let w = word.get_or_insert_with(String::new);
+                    w.extend(chars.by_ref().take_while(|&c| c != '\''));
+                }
+                '"' => {
+                    let w = word.get_or_insert_with(String::new);
+                    while let Some(c) = chars.next() {
+                        match c {
+                            '"' => break,
+                            '\\' => w.extend(chars.next()),
+                            c => w.push(c),
+                        }
+                    }
+                }
+                '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+                '|' | '<' | '>' | '#' if word.is_none() || c != '#' => break,
+                c if c.is_whitespace() => words.extend(word.take()),
+                c => word.get_or_insert_with(String::new).push(c),
+            }
+        }
+        words.extend(word);
+        words
     }
 
     #[test]

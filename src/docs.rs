@@ -60,13 +60,53 @@ pub fn render_all() -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// One man page. clap_mangen would set the help's examples as a single
+/// filled paragraph under "EXTRA"; they get an EXAMPLES section of their
+/// own instead, kept line for line, before VERSION.
 #[cfg(test)]
 fn man(cmd: &clap::Command) -> Vec<u8> {
+    let examples = cmd.get_after_long_help().map(|h| h.to_string());
     let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
+    clap_mangen::Man::new(cmd.clone().after_long_help(None::<&str>))
         .render(&mut buf)
         .expect("rendering into memory cannot fail");
-    buf
+    let Some(examples) = examples else {
+        return buf;
+    };
+    let page = String::from_utf8(buf).expect("clap_mangen writes UTF-8");
+    let section = examples_section(&examples);
+    let page = match page.find("\n.SH VERSION") {
+        Some(at) => format!("{}\n{section}{}", &page[..at], &page[at + 1..]),
+        None => format!("{page}{section}"),
+    };
+    page.into_bytes()
+}
+
+/// The EXAMPLES section in roff: the lines after the help's heading, as a
+/// no-fill block, escaped so that they read (and paste) exactly as typed:
+/// `-` stays an ASCII hyphen-minus, `\` and `'` stay themselves, and no
+/// line can turn into a roff request.
+#[cfg(test)]
+fn examples_section(help: &str) -> String {
+    let body = help
+        .strip_prefix(crate::cli::EXAMPLES_HEADING)
+        .unwrap_or(help)
+        .trim_matches('\n');
+    let mut out = String::from(".SH EXAMPLES\n.nf\n");
+    for line in body.lines() {
+        let escaped = line
+            .replace('\\', "\\(rs")
+            .replace('-', "\\-")
+            .replace('\'', "\\*(Aq")
+            .replace('`', "\\(ga");
+        if escaped.starts_with('.') {
+            out.push_str("\\&");
+        }
+        out.push_str(&escaped);
+        out.push('\n');
+    }
+    out.push_str(".fi\n");
+    out
 }
 
 #[cfg(test)]
