@@ -1,4 +1,4 @@
-//! Error kinds that map one to one onto the contract's exit codes.
+//! Error kinds that map one to one onto the exit codes (README.md, "Exit codes").
 //!
 //! A failure is classified where it happens (the HTTP layer knows a timeout
 //! is the network's fault, a store knows a locked keychain is not "logged
@@ -132,7 +132,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_map_to_contract_codes() {
+    fn kinds_map_to_documented_exit_codes() {
         assert_eq!(Kind::Unexpected.code(), 1);
         assert_eq!(Kind::Usage.code(), 2);
         assert_eq!(Kind::LoginRequired.code(), 3);

@@ -1,7 +1,8 @@
 //! One profile's tokens over time: the hot path that reads a fresh token,
 //! the single-flight renewal, and persisting what a login or renewal got.
 //!
-//! Renewal order matters for safety (contract, "Concurrency"): take the
+//! Renewal order matters for safety (docs/architecture.md, "The renewal
+//! path"): take the
 //! profile lock; re-read, because the process we waited for may have renewed
 //! already; renew; store the (possibly rotated) refresh token in the secret
 //! store; only then write the access token to the cache and hand it out. A

@@ -190,7 +190,8 @@ pub fn jwt_exp(token: &str) -> Option<i64> {
     claim_i64(&decode_jwt(token)?.claims, "exp")
 }
 
-/// A numeric claim that may arrive as a number or a string (wire notes §0.9).
+/// A numeric claim that may arrive as a number or a string
+/// (docs/providers/README.md, "Loose types").
 pub fn claim_i64(claims: &Value, key: &str) -> Option<i64> {
     match claims.get(key)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
@@ -238,11 +239,12 @@ mod tests {
         assert!(!RefreshExpiry::Unknown.expired_at(i64::MAX));
     }
 
-    // The RealMassive seed's access token.
+    // The access token of RealMassive's documented login answer
+    // (docs/providers/realmassive.md, "Login").
     const RM: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJyZWFsbWFzc2l2ZSIsInN1YiI6IndheXNwdXJyY2hlbkByZWFsbWFzc2l2ZS5jb20iLCJleHAiOjE0OTYxNzQ1NDh9.ecl9ZMKLAuNFeyzil0cDEs9NEKifGmMSBXA2OJDYhiM";
 
     #[test]
-    fn decodes_seed_jwt() {
+    fn decodes_documented_jwt() {
         let j = decode_jwt(RM).unwrap();
         assert_eq!(j.header["alg"], "HS256");
         assert_eq!(j.claims["iss"], "realmassive");

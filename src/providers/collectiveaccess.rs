@@ -2,8 +2,7 @@
 //! `validate` queries POSTed as JSON `{query, variables}` to
 //! `<base>/service/Auth`, answered inside an `{"ok": …, "data": …}` envelope.
 //!
-//! Choices where the document is vague (seed `collectiveaccess.rst`, wire
-//! notes §2):
+//! Choices where the document is vague (docs/providers/collectiveaccess.md):
 //! - The document writes the username and password into the query text.
 //!   tokctl never does: the queries are constants (the ones providence's own
 //!   tests send) and credentials and tokens travel only as GraphQL
@@ -23,9 +22,9 @@
 //!   `tokctl login`.
 //! - Lifetimes live only in the JWTs' `exp` claims, read separately for the
 //!   access and the refresh token and corrected by the server's `Date`
-//!   offset (the server checks with zero leeway). The seed's refresh token
-//!   expires *before* its access token, so neither is assumed to outlive
-//!   the other.
+//!   offset (the server checks with zero leeway). In the documentation's
+//!   example the refresh token expires *before* its access token, so
+//!   neither is assumed to outlive the other.
 //! - `refresh` answers only a new `jwt` (whose `exp` is the refresh token's
 //!   own since providence d1d2a9b); the refresh token is kept, and once its
 //!   `exp` passes only a new login helps.

@@ -2,7 +2,7 @@
 //! token by Doorkeeper 4.x's password grant at `id.makeshift.ca`; tokens
 //! last 4 hours and are renewed by logging in again.
 //!
-//! Choices where the document is vague (seed `makeshift.md`, wire notes §4):
+//! Choices where the document is vague (docs/providers/makeshift.md):
 //! - The login answer has no `expires_in` and no refresh token (token type
 //!   `bearer`, lower case); both are used if a server sends them. Without
 //!   `expires_in`, the lifetime comes from `GET /oauth/token/info`, asked

@@ -207,8 +207,8 @@ pub fn auth_failure(resp: &Response, what: &str) -> Failure {
     }
 }
 
-/// An id that may arrive as a number or as a string (wire notes §0.9:
-/// CollectiveAccess and MakeShift send ints), as a string.
+/// An id that may arrive as a number or as a string (CollectiveAccess and
+/// MakeShift send ints; docs/providers/README.md, "Loose types"), as a string.
 pub fn id_field(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
         Value::Number(n) => Some(n.to_string()),

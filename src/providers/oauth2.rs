@@ -1,5 +1,5 @@
 //! OAuth 2 / OpenID Connect (`oauth2`, aliases `oidc` and `keycloak`), and
-//! the `organicity` preset of it (seed organicity.md, wire notes §3).
+//! the `organicity` preset of it (docs/providers/oauth2.md).
 //!
 //! This module wires the pieces into the [`Provider`] trait; each piece
 //! has one job: [`settings`] (presets and defaults), [`discovery`],

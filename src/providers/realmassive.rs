@@ -1,7 +1,7 @@
 //! RealMassive (`realmassive`): JSON e-mail/password login at the website
 //! host, a refresh token, and the user entity on the API host.
 //!
-//! Choices where the document is vague (see the seed and wire notes §1):
+//! Choices where the document is vague (docs/providers/realmassive.md):
 //! - Refresh goes to `/accounts/refresh` as the prose and curl example say.
 //!   The jQuery example posts to `/accounts/login`; if `/accounts/refresh`
 //!   answers 404 or 405 we retry there once with the same body.

@@ -2,8 +2,8 @@
 //! password answers with a Keycloak token pair (600 s access, 1800 s
 //! refresh, `token_type: bearer`); `POST /refresh-token` renews it.
 //!
-//! Choices where the document is vague (seed `vivacity.md`, wire notes §5):
-//! - `/refresh-token` is undocumented (the seed says "TODO", and no public
+//! Choices where the document is vague (docs/providers/vivacity.md):
+//! - `/refresh-token` is undocumented (the document says "TODO", and no public
 //!   code or page shows it). tokctl POSTs JSON `{"refresh_token": …}`:
 //!   `/get-token` is a thin wrapper that takes JSON named after the fields
 //!   of the Keycloak grant it wraps (`username`, `password`) and passes

@@ -1,5 +1,5 @@
 //! CollectiveAccess end to end: an httpmock `service/Auth` that answers
-//! exactly as providence does (seed `collectiveaccess.rst`, wire notes §2).
+//! exactly as providence does (docs/providers/collectiveaccess.md).
 
 use crate::common::*;
 use httpmock::prelude::*;
@@ -9,13 +9,15 @@ use std::time::Duration;
 const PATH: &str = "/service/Auth";
 const USER: &str = "api_user";
 const PASSWORD: &str = "ca-secret-pw";
-/// The exact documents of wire notes §2: they never change, whatever the password.
+/// The fixed documents of docs/providers/collectiveaccess.md ("Endpoints"):
+/// they never change, whatever the password.
 const LOGIN_QUERY: &str = "query jwtAuth($username: String, $password: String){ login(username:$username,password:$password){ jwt, refresh, user{id,fname,lname,email} } }";
 const REFRESH_QUERY: &str = "query($token: String){ refresh(token:$token){ jwt } }";
 const VALIDATE_QUERY: &str = "query{ validate{ id, username, email, fname, lname, userclass } }";
 
 /// A providence JWT: identical claim sets for access and refresh tokens,
-/// `id` a string (wire notes §0.9); `jti` only makes each token unique.
+/// `id` a string (docs/providers/README.md, "Loose types"); `jti` only makes
+/// each token unique.
 fn ca_jwt(label: &str, exp: i64) -> String {
     fake_jwt(json!({
         "iss": "maxwell.whirl-i-gig.com", "aud": "maxwell.whirl-i-gig.com",
@@ -108,7 +110,8 @@ fn print_header(env: &TestEnv, name: &str) -> std::process::Output {
 fn login_stores_both_expiries_from_the_jwts_and_the_user() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
-    // As in the seed, the refresh token dies before the access token.
+    // As in the documentation's example, the refresh token dies before the
+    // access token.
     let (access_exp, refresh_exp) = (now() + 864_000, now() + 86_400);
     let (_, refresh) = logged_in(&mut env, &srv, "ca", access_exp, refresh_exp, &[]);
 

@@ -1,5 +1,5 @@
 //! MakeShift end to end: an httpmock Doorkeeper 4.x that answers exactly as
-//! the seed `makeshift.md` and wire notes §4 say (no `expires_in`, no
+//! docs/providers/makeshift.md describes (no `expires_in`, no
 //! refresh token, `/oauth/token/info` for the lifetime, 401 for every error).
 
 use crate::common::*;
@@ -273,7 +273,7 @@ fn expired_token_is_renewed_by_logging_in_again() {
 fn short_lifetime_and_min_valid_renew_early() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
-    // token/info says only 58 s are left (the seed's example).
+    // token/info says only 58 s are left (the documentation's example).
     logged_in(&mut env, &srv, "ms", 58, &[]);
     let second = env.plant(&hex_token("early"));
     let t = mock_token(&srv, token_answer(&second, now()));

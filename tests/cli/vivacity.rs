@@ -1,7 +1,8 @@
 //! Vivacity end to end: an httpmock `/get-token` that passes a Keycloak token
-//! pair through as the seed `vivacity.md` shows it, and a `/refresh-token`
-//! as wire notes §5 expect it (JSON `{refresh_token}`, a rotated pair,
-//! Keycloak's `invalid_grant` when the refresh token is dead).
+//! pair through as Vivacity's documentation shows it, and a `/refresh-token`
+//! as docs/providers/vivacity.md ("Refresh") describes it (JSON
+//! `{refresh_token}`, a rotated pair, Keycloak's `invalid_grant` when the
+//! refresh token is dead).
 
 use crate::common::*;
 use httpmock::prelude::*;
@@ -12,7 +13,7 @@ const USER: &str = "demo-user";
 const PASSWORD: &str = "vivacity-pass-42";
 const ISS: &str = "http://keycloak.chihuahua:8080/auth/realms/sensor-data";
 
-/// An access JWT with the seed's claims (`nbf: 0`, `auth_time: 0`).
+/// An access JWT with the documented example's claims (`nbf: 0`, `auth_time: 0`).
 fn access_jwt(label: &str, lifetime: i64) -> String {
     fake_jwt(json!({
         "jti": label, "exp": now() + lifetime, "nbf": 0, "iat": now(), "iss": ISS,
@@ -31,7 +32,7 @@ fn refresh_jwt(label: &str) -> String {
     }))
 }
 
-/// The seed's answer shape.
+/// The documented answer shape (docs/providers/vivacity.md, "Login").
 fn token_answer(access: &str, refresh: &str, expires_in: i64) -> Value {
     json!({
         "access_token": access,

@@ -1,5 +1,5 @@
 // Checks the fixture itself (server, scripted browser, device approver)
-// against the contract in README.md. Run with `npm test` in this folder.
+// against what README.md promises. Run with `npm test` in this folder.
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 // A real OpenID Connect provider (oidc-provider) shaped like a Keycloak
-// realm, for tokctl's integration tests. See README.md for the contract.
+// realm, for tokctl's integration tests. See README.md for what it promises.
 //
 // stdout carries exactly one line, the ready line; everything else goes to
 // stderr. The process exits on SIGTERM/SIGINT and when its stdin reaches EOF,

@@ -10,7 +10,7 @@ use crate::cli::{ClientAuth, Flow, ProviderKind};
 use crate::config::{OAuthSettings, Profile};
 use crate::providers::join;
 
-/// Organicity's Keycloak realm (seed organicity.md).
+/// Organicity's Keycloak realm (docs/providers/oauth2.md, "Settings").
 pub const ORGANICITY_ISSUER: &str = "https://accounts.organicity.eu/realms/organicity";
 /// The realm path appended to `--base-url` for an Organicity profile.
 pub const ORGANICITY_REALM: &str = "/realms/organicity";

@@ -171,7 +171,7 @@ pub fn http_date(t: i64) -> String {
 pub const RM_PASSWORD: &str = "correct horse battery staple";
 pub const RM_USER_ID: &str = "1295335289799050885";
 
-/// The body RealMassive's login answers with (seed document shape).
+/// The body RealMassive's login answers with (docs/providers/realmassive.md, "Login").
 pub fn rm_login_body(access: &str, refresh: &str, expires_in: i64) -> Value {
     json!({
         "access_token": access,
@@ -482,8 +482,9 @@ pub fn parse_rfc3339(s: &str) -> i64 {
     days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
 }
 impl TestEnv {
-    /// Asserts a failed run as the contract wants it: exit `code`, nothing
-    /// on stdout, a `tokctl: error:` line, and no planted secret anywhere.
+    /// Asserts a failed run as README.md ("Exit codes") promises it: exit
+    /// `code`, nothing on stdout, a `tokctl: error:` line, and no planted
+    /// secret anywhere.
     /// Returns stderr for the test's own checks.
     pub fn assert_failed(&self, out: &std::process::Output, code: i32) -> String {
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
