@@ -75,11 +75,47 @@ fn read_stamped(path: &Path) -> std::io::Result<Option<(Vec<u8>, Option<Stamp>)>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let before = Stamp::from_metadata(&f.metadata()?);
+    let meta = f.metadata()?;
+    check_owner_and_mode(path, &meta)?;
+    let before = Stamp::from_metadata(&meta);
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes)?;
     let after = Stamp::from_metadata(&f.metadata()?);
     Ok(Some((bytes, (before == after).then_some(after))))
+}
+
+/// The profile file decides where secrets are sent: one that another user
+/// owns or may write is refused, whatever its content. A symlinked file
+/// (dotfiles) is judged by its target.
+fn check_owner_and_mode(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let why = if meta.uid() != me {
+            Some(format!(
+                "it belongs to uid {}, not to you (uid {me})",
+                meta.uid()
+            ))
+        } else if meta.mode() & 0o022 != 0 {
+            Some(format!(
+                "others may write it (mode {:o}); `chmod go-w {}` after checking its content",
+                meta.mode() & 0o777,
+                path.display()
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("refusing it: {why}"),
+            ));
+        }
+    }
+    let _ = (path, meta);
+    Ok(())
 }
 
 /// One profile's settings.
@@ -165,6 +201,21 @@ impl Config {
             && !p.is_table_like()
         {
             return Err(bad_file(path, "`profiles` must be a table"));
+        }
+        // Profile names become file names (cache, lock): a name from the
+        // file follows the `-p` rule, or `../..` would reach outside the
+        // data directory.
+        let names = doc
+            .get("profiles")
+            .and_then(Item::as_table_like)
+            .into_iter()
+            .flat_map(|t| t.iter().map(|(k, _)| k));
+        let default = doc.get("default").and_then(Item::as_str);
+        if let Some(bad) = names
+            .chain(default)
+            .find(|n| !crate::ctx::is_valid_profile_name(n))
+        {
+            return Err(bad_file(path, &crate::ctx::invalid_profile_name(bad)));
         }
         Ok(Config {
             path: path.to_path_buf(),
@@ -312,12 +363,12 @@ impl Config {
         if let Some(dir) = self.path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| config(format!("cannot create {}: {e}", dir.display())))?;
+            // Created private whatever the umask; an existing directory
+            // must not let anyone else swap the file.
+            fsutil::create_dirs(dir)?;
         }
         let target = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
-        fsutil::write_atomic(&target, self.doc.to_string().as_bytes())
-            .map_err(|e| config(format!("cannot write {}: {e}", self.path.display())))?;
+        fsutil::write_atomic(&target, self.doc.to_string().as_bytes())?;
         self.stamp = Stamp::of(&self.path);
         Ok(())
     }

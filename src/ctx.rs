@@ -158,20 +158,30 @@ impl Ctx {
 
 /// Profile names become file names: keep them to a safe alphabet.
 pub fn check_profile_name(name: &str) -> Result<(), Failure> {
-    let ok = !name.is_empty()
+    if is_valid_profile_name(name) {
+        Ok(())
+    } else {
+        Err(usage(invalid_profile_name(name)))
+    }
+}
+
+/// The `-p` rule, for names from anywhere (the profile file too): letters,
+/// digits, `-`, `_`, `.`, `@`, not starting with a dot, at most 64.
+pub fn is_valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(usage(format!(
-            "invalid profile name '{}': use letters, digits, '-', '_', '.', '@' (at most 64)",
-            crate::error::sanitize(name)
-        )))
-    }
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+}
+
+/// The message for a name that breaks [`is_valid_profile_name`].
+pub fn invalid_profile_name(name: &str) -> String {
+    format!(
+        "invalid profile name '{}': use letters, digits, '-', '_', '.', '@' (at most 64)",
+        crate::error::sanitize(name)
+    )
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use crate::error::{Failure, Kind};
 use crate::fsutil;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -24,16 +24,13 @@ impl ProfileLock {
         let io_err = |e: std::io::Error| {
             Failure::new(
                 Kind::ConfigOrStore,
-                format!("cannot create the lock file in {}: {e}", dir.display()),
+                format!("cannot lock {}: {e}", dir.display()),
             )
         };
-        fsutil::private_dir(&dir).map_err(io_err)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(format!("{profile}.lock")))
-            .map_err(io_err)?;
+        // Every renewal, login and logout passes here before it sends
+        // anything: the data directory is checked once for all of them.
+        fsutil::private_dir(data_dir)?;
+        let file = fsutil::open_lock(&dir.join(format!("{profile}.lock")))?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(2);
         loop {

@@ -7,6 +7,7 @@
 //! the next renewal.
 
 use crate::config::Stamp;
+use crate::error::Failure;
 use crate::fsutil;
 use crate::token::{AccessToken, RefreshExpiry, UserInfo};
 use serde::{Deserialize, Serialize};
@@ -67,25 +68,24 @@ impl Cache {
         self.dir.join(format!("{profile}.json"))
     }
 
-    /// Reads the record; absent or damaged both read as `None`.
+    /// Reads the record; absent, damaged or not tokctl's (a symlink,
+    /// another user's file, readable by others) all read as `None`.
     pub fn read(&self, profile: &str) -> Option<CacheRecord> {
-        let bytes = std::fs::read(self.path(profile)).ok()?;
+        let bytes = fsutil::read_private(&self.path(profile)).ok()??;
         serde_json::from_slice(&bytes).ok()
     }
 
     /// Replaces the record.
-    pub fn write(&self, profile: &str, rec: &CacheRecord) -> std::io::Result<()> {
+    pub fn write(&self, profile: &str, rec: &CacheRecord) -> Result<(), Failure> {
         fsutil::private_dir(&self.dir)?;
         let json = serde_json::to_vec(rec).expect("cache serializes");
         fsutil::write_atomic(&self.path(profile), &json)
     }
 
-    /// Removes the record; a missing file is fine.
-    pub fn remove(&self, profile: &str) -> std::io::Result<()> {
-        match std::fs::remove_file(self.path(profile)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
+    /// Removes the record (and temporary files a killed writer left); a
+    /// missing file is fine. The caller holds the profile lock.
+    pub fn remove(&self, profile: &str) -> Result<(), Failure> {
+        fsutil::remove_file(&self.path(profile))
     }
 }
 

@@ -11,7 +11,6 @@ use crate::error::{Failure, config};
 use crate::fsutil;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
 use std::path::PathBuf;
 
 /// Secrets in a JSON file.
@@ -39,8 +38,10 @@ impl FileStore {
 
     fn read(&self) -> Result<SecretsFile, Failure> {
         let path = self.path();
-        let bytes = fsutil::read_optional(&path)
-            .map_err(|e| config(format!("cannot read {}: {e}", path.display())))?;
+        if self.dir.exists() {
+            fsutil::checked_dir(&self.dir)?;
+        }
+        let bytes = fsutil::read_private(&path)?;
         match bytes {
             None => Ok(SecretsFile {
                 version: 1,
@@ -65,19 +66,17 @@ impl FileStore {
                 self.dir.display()
             ))
         };
-        fsutil::private_dir(&self.dir).map_err(io_err)?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join("secrets.lock"))
-            .map_err(io_err)?;
+        fsutil::private_dir(&self.dir)?;
+        let lock = fsutil::open_lock(&self.dir.join("secrets.lock"))?;
         lock.lock().map_err(io_err)?;
+        // Under the lock no other writer is in progress: any temporary file
+        // is a killed one's, holding secrets.
+        fsutil::remove_temps(&self.path(), None);
         let mut file = self.read()?;
         change(&mut file);
         file.version = 1;
         let json = serde_json::to_vec_pretty(&file).expect("secrets serialize");
-        fsutil::write_atomic(&self.path(), &json).map_err(io_err)
+        fsutil::write_atomic(&self.path(), &json)
         // The lock is released when `lock` is dropped.
     }
 }

@@ -13,5 +13,6 @@ mod mock_server;
 mod oauth2;
 mod print_header;
 mod realmassive;
+mod security;
 mod storage;
 mod vivacity;
