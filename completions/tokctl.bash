@@ -22,6 +22,9 @@ _tokctl() {
             tokctl,exec)
                 cmd="tokctl__subcmd__exec"
                 ;;
+            tokctl,git-credential)
+                cmd="tokctl__subcmd__git__subcmd__credential"
+                ;;
             tokctl,help)
                 cmd="tokctl__subcmd__help"
                 ;;
@@ -43,11 +46,17 @@ _tokctl() {
             tokctl,refresh)
                 cmd="tokctl__subcmd__refresh"
                 ;;
+            tokctl,use)
+                cmd="tokctl__subcmd__use"
+                ;;
             tokctl__subcmd__help,completions)
                 cmd="tokctl__subcmd__help__subcmd__completions"
                 ;;
             tokctl__subcmd__help,exec)
                 cmd="tokctl__subcmd__help__subcmd__exec"
+                ;;
+            tokctl__subcmd__help,git-credential)
+                cmd="tokctl__subcmd__help__subcmd__git__subcmd__credential"
                 ;;
             tokctl__subcmd__help,help)
                 cmd="tokctl__subcmd__help__subcmd__help"
@@ -70,6 +79,9 @@ _tokctl() {
             tokctl__subcmd__help,refresh)
                 cmd="tokctl__subcmd__help__subcmd__refresh"
                 ;;
+            tokctl__subcmd__help,use)
+                cmd="tokctl__subcmd__help__subcmd__use"
+                ;;
             *)
                 ;;
         esac
@@ -77,7 +89,7 @@ _tokctl() {
 
     case "${cmd}" in
         tokctl)
-            opts="-p -v -q -h -V --profile --config --store --timeout --cacert --verbose --quiet --help --version login refresh info print-header exec logout profiles completions help"
+            opts="-p -v -q -h -V --profile --config --store --timeout --cacert --verbose --quiet --help --version login refresh info print-header exec logout profiles use git-credential completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,13 +165,63 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__exec)
-            opts="-p -v -q -h -V --env --min-valid --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            opts="-p -v -q -h -V --env --min-valid --keep-fresh --token-file --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-valid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain file" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__git__subcmd__credential)
+            opts="-p -v -q -h -V --setup --min-valid --profile --config --store --timeout --cacert --verbose --quiet --help --version get store erase"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --setup)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -199,7 +261,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help)
-            opts="login refresh info print-header exec logout profiles completions help"
+            opts="login refresh info print-header exec logout profiles use git-credential completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +289,20 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__help__subcmd__git__subcmd__credential)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -325,6 +401,20 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__help__subcmd__use)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -512,7 +602,7 @@ _tokctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "header token json curl" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "header token json curl exec-credential" -- "${cur}"))
                     return 0
                     ;;
                 --header)
@@ -594,6 +684,44 @@ _tokctl() {
             ;;
         tokctl__subcmd__refresh)
             opts="-p -v -q -h -V --json --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain file" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__use)
+            opts="-p -v -q -h -V --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

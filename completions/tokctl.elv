@@ -39,6 +39,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand exec 'Run a command with a fresh token in its environment'
             cand logout 'Delete a profile''s stored tokens and saved credentials (revoke where the provider can)'
             cand profiles 'List profiles and their token state'
+            cand use 'Make a profile the default, or show which one commands use'
+            cand git-credential 'Be git''s credential helper for a profile'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -135,12 +137,14 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;exec'= {
             cand --env 'Also set this environment variable to the token (repeatable)'
             cand --min-valid 'Refresh first when the token expires sooner than this'
+            cand --token-file 'Keep the token in this file instead of the private directory (implies --keep-fresh)'
             cand -p 'Profile to use [default: `default` in the config, else the only profile]'
             cand --profile 'Profile to use [default: `default` in the config, else the only profile]'
             cand --config 'The profile file [default: <config dir>/tokctl/config.toml]'
             cand --store 'Where secrets live [default: the profile''s store, else auto]'
             cand --timeout 'Time limit for each HTTP request (30s, 2m, ...)'
             cand --cacert 'Extra trusted CA certificates (PEM), besides the system roots'
+            cand --keep-fresh 'Stay the command''s parent and keep the token fresh in files for its whole life'
             cand -v 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
             cand --verbose 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
             cand -q 'No progress or notices on stderr'
@@ -185,6 +189,40 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tokctl;use'= {
+            cand -p 'Profile to use [default: `default` in the config, else the only profile]'
+            cand --profile 'Profile to use [default: `default` in the config, else the only profile]'
+            cand --config 'The profile file [default: <config dir>/tokctl/config.toml]'
+            cand --store 'Where secrets live [default: the profile''s store, else auto]'
+            cand --timeout 'Time limit for each HTTP request (30s, 2m, ...)'
+            cand --cacert 'Extra trusted CA certificates (PEM), besides the system roots'
+            cand -v 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
+            cand --verbose 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
+            cand -q 'No progress or notices on stderr'
+            cand --quiet 'No progress or notices on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;git-credential'= {
+            cand --setup 'Configure git (--global) to ask tokctl for this URL''s credentials, and no other helper'
+            cand --min-valid 'Refresh first when the token expires sooner than this'
+            cand -p 'Profile to use [default: `default` in the config, else the only profile]'
+            cand --profile 'Profile to use [default: `default` in the config, else the only profile]'
+            cand --config 'The profile file [default: <config dir>/tokctl/config.toml]'
+            cand --store 'Where secrets live [default: the profile''s store, else auto]'
+            cand --timeout 'Time limit for each HTTP request (30s, 2m, ...)'
+            cand --cacert 'Extra trusted CA certificates (PEM), besides the system roots'
+            cand -v 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
+            cand --verbose 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
+            cand -q 'No progress or notices on stderr'
+            cand --quiet 'No progress or notices on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tokctl;completions'= {
             cand -p 'Profile to use [default: `default` in the config, else the only profile]'
             cand --profile 'Profile to use [default: `default` in the config, else the only profile]'
@@ -209,6 +247,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand exec 'Run a command with a fresh token in its environment'
             cand logout 'Delete a profile''s stored tokens and saved credentials (revoke where the provider can)'
             cand profiles 'List profiles and their token state'
+            cand use 'Make a profile the default, or show which one commands use'
+            cand git-credential 'Be git''s credential helper for a profile'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -225,6 +265,10 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;help;logout'= {
         }
         &'tokctl;help;profiles'= {
+        }
+        &'tokctl;help;use'= {
+        }
+        &'tokctl;help;git-credential'= {
         }
         &'tokctl;help;completions'= {
         }

@@ -42,6 +42,8 @@ complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "print-header" -d 'Pri
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "exec" -d 'Run a command with a fresh token in its environment'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "logout" -d 'Delete a profile\'s stored tokens and saved credentials (revoke where the provider can)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "profiles" -d 'List profiles and their token state'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "use" -d 'Make a profile the default, or show which one commands use'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "git-credential" -d 'Be git\'s credential helper for a profile'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l provider -d 'Provider kind (required when the profile is new)' -r -f -a "realmassive\t'RealMassive: JSON e-mail/password login, refresh token'
@@ -112,7 +114,8 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand info" -s V -l version -d '
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l format -d 'Output format' -r -f -a "header\t'`Authorization: Bearer <token>`'
 token\t'The token alone'
 json\t'A JSON object with the header, token, type and expiry'
-curl\t'A curl config line, for `curl -K-`'"
+curl\t'A curl config line, for `curl -K-`'
+exec-credential\t'A Kubernetes ExecCredential, for kubectl\'s exec credential plugins'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l header -d 'Header name' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l min-valid -d 'Refresh first when the token expires sooner than this' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
@@ -128,6 +131,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s h -l help
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l env -d 'Also set this environment variable to the token (repeatable)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l min-valid -d 'Refresh first when the token expires sooner than this' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l token-file -d 'Keep the token in this file instead of the private directory (implies --keep-fresh)' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l config -d 'The profile file [default: <config dir>/tokctl/config.toml]' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l store -d 'Where secrets live [default: the profile\'s store, else auto]' -r -f -a "auto\t'The keychain when one answers, else the file store'
@@ -135,6 +139,7 @@ keychain\t'The OS keychain (Secret Service, macOS Keychain, Windows Credential M
 file\t'`<data dir>/secrets.json`, mode 0600'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l timeout -d 'Time limit for each HTTP request (30s, 2m, ...)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l cacert -d 'Extra trusted CA certificates (PEM), besides the system roots' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l keep-fresh -d 'Stay the command\'s parent and keep the token fresh in files for its whole life'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -s q -l quiet -d 'No progress or notices on stderr'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -164,6 +169,30 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand profiles" -s v -l verbose 
 complete -c tokctl -n "__fish_tokctl_using_subcommand profiles" -s q -l quiet -d 'No progress or notices on stderr'
 complete -c tokctl -n "__fish_tokctl_using_subcommand profiles" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokctl -n "__fish_tokctl_using_subcommand profiles" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -l config -d 'The profile file [default: <config dir>/tokctl/config.toml]' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -l store -d 'Where secrets live [default: the profile\'s store, else auto]' -r -f -a "auto\t'The keychain when one answers, else the file store'
+keychain\t'The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager)'
+file\t'`<data dir>/secrets.json`, mode 0600'"
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -l timeout -d 'Time limit for each HTTP request (30s, 2m, ...)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -l cacert -d 'Extra trusted CA certificates (PEM), besides the system roots' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -s q -l quiet -d 'No progress or notices on stderr'
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokctl -n "__fish_tokctl_using_subcommand use" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l setup -d 'Configure git (--global) to ask tokctl for this URL\'s credentials, and no other helper' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l min-valid -d 'Refresh first when the token expires sooner than this' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l config -d 'The profile file [default: <config dir>/tokctl/config.toml]' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l store -d 'Where secrets live [default: the profile\'s store, else auto]' -r -f -a "auto\t'The keychain when one answers, else the file store'
+keychain\t'The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager)'
+file\t'`<data dir>/secrets.json`, mode 0600'"
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l timeout -d 'Time limit for each HTTP request (30s, 2m, ...)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l cacert -d 'Extra trusted CA certificates (PEM), besides the system roots' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s q -l quiet -d 'No progress or notices on stderr'
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l config -d 'The profile file [default: <config dir>/tokctl/config.toml]' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l store -d 'Where secrets live [default: the profile\'s store, else auto]' -r -f -a "auto\t'The keychain when one answers, else the file store'
@@ -175,12 +204,14 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s v -l verbo
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s q -l quiet -d 'No progress or notices on stderr'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "login" -d 'Authenticate a profile and store its tokens'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "refresh" -d 'Get a new access token now (refresh token, or re-login with saved credentials)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "info" -d 'Show a profile\'s configuration and token state'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "print-header" -d 'Print "Authorization: Bearer <token>", refreshing first when needed'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "exec" -d 'Run a command with a fresh token in its environment'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "logout" -d 'Delete a profile\'s stored tokens and saved credentials (revoke where the provider can)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "profiles" -d 'List profiles and their token state'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "login" -d 'Authenticate a profile and store its tokens'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "refresh" -d 'Get a new access token now (refresh token, or re-login with saved credentials)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "info" -d 'Show a profile\'s configuration and token state'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "print-header" -d 'Print "Authorization: Bearer <token>", refreshing first when needed'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "exec" -d 'Run a command with a fresh token in its environment'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "logout" -d 'Delete a profile\'s stored tokens and saved credentials (revoke where the provider can)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "profiles" -d 'List profiles and their token state'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "use" -d 'Make a profile the default, or show which one commands use'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "git-credential" -d 'Be git\'s credential helper for a profile'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login refresh info print-header exec logout profiles use git-credential completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

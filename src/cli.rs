@@ -24,13 +24,14 @@ pub fn parse() -> Cli {
 }
 
 fn parse_narrow(args: &[OsString]) -> Option<Cli> {
-    const HOT: [&str; 2] = ["print-header", "exec"];
+    const HOT: [&str; 3] = ["print-header", "exec", "git-credential"];
     let name = args
         .iter()
         .skip(1)
         .find_map(|a| HOT.into_iter().find(|h| a == h))?;
     let sub = match name {
         "print-header" => PrintHeaderArgs::augment_args(clap::Command::new(name)),
+        "git-credential" => GitCredentialArgs::augment_args(clap::Command::new(name)),
         _ => ExecArgs::augment_args(clap::Command::new(name)),
     };
     let root = GlobalArgs::augment_args(clap::Command::new("tokctl"))
@@ -122,6 +123,10 @@ pub enum Command {
     /// List profiles and their token state
     #[command(after_long_help = examples(PROFILES_EXAMPLES))]
     Profiles(ProfilesArgs),
+    /// Make a profile the default, or show which one commands use
+    Use(UseArgs),
+    /// Be git's credential helper for a profile
+    GitCredential(GitCredentialArgs),
     /// Print a shell completion script
     #[command(after_long_help = examples(COMPLETIONS_EXAMPLES))]
     Completions(CompletionsArgs),
@@ -229,6 +234,16 @@ pub struct InfoArgs {
     pub show_tokens: bool,
 }
 
+/// Which token a command hands out and how fresh it must be: shared by
+/// `print-header`, `exec` and the helpers, so that a flag added here works
+/// the same in all of them.
+#[derive(Debug, Args, Clone)]
+pub struct TokenArgs {
+    /// Refresh first when the token expires sooner than this
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub min_valid: Duration,
+}
+
 /// `tokctl print-header`.
 #[derive(Debug, Args, Clone)]
 pub struct PrintHeaderArgs {
@@ -238,9 +253,8 @@ pub struct PrintHeaderArgs {
     /// Header name
     #[arg(long, value_name = "NAME", default_value = "Authorization")]
     pub header: String,
-    /// Refresh first when the token expires sooner than this
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
-    pub min_valid: Duration,
+    #[command(flatten)]
+    pub token: TokenArgs,
 }
 
 /// `tokctl exec`.
@@ -249,12 +263,49 @@ pub struct ExecArgs {
     /// Also set this environment variable to the token (repeatable)
     #[arg(long = "env", value_name = "NAME")]
     pub env: Vec<String>,
-    /// Refresh first when the token expires sooner than this
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
-    pub min_valid: Duration,
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// Stay the command's parent and keep the token fresh in files for its whole life
+    #[arg(long)]
+    pub keep_fresh: bool,
+    /// Keep the token in this file instead of the private directory (implies --keep-fresh)
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `tokctl use`.
+#[derive(Debug, Args, Clone)]
+pub struct UseArgs {
+    /// The profile to make the default; without it, print the profile in use
+    pub name: Option<String>,
+}
+
+/// `tokctl git-credential`.
+#[derive(Debug, Args, Clone)]
+#[command(arg_required_else_help = true)]
+pub struct GitCredentialArgs {
+    /// What git asks: get, store or erase
+    #[arg(value_name = "OPERATION", required_unless_present = "setup")]
+    pub operation: Option<GitOperation>,
+    /// Configure git (--global) to ask tokctl for this URL's credentials, and no other helper
+    #[arg(long, value_name = "URL", conflicts_with = "operation")]
+    pub setup: Option<String>,
+    #[command(flatten)]
+    pub token: TokenArgs,
+}
+
+/// The operations of git's credential helper protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GitOperation {
+    /// Answer with a credential for the URL git describes
+    Get,
+    /// Nothing to do: tokctl keeps its own tokens
+    Store,
+    /// The server refused the token: drop the cached access token
+    Erase,
 }
 
 /// `tokctl logout`.
@@ -332,6 +383,8 @@ pub enum HeaderFormat {
     Json,
     /// A curl config line, for `curl -K-`
     Curl,
+    /// A Kubernetes ExecCredential, for kubectl's exec credential plugins
+    ExecCredential,
 }
 
 /// OAuth client authentication at the token endpoint.
@@ -517,6 +570,18 @@ mod tests {
             ],
             &["tokctl", "exec", "-p", "x", "--", "print-header"],
             &["tokctl", "--timeout", "5s", "-q", "exec", "--", "true"],
+            &[
+                "tokctl",
+                "exec",
+                "--keep-fresh",
+                "--token-file",
+                "/tmp/t",
+                "--",
+                "true",
+            ],
+            &["tokctl", "git-credential", "-p", "work", "get"],
+            &["tokctl", "git-credential", "--setup", "https://h.example"],
+            &["tokctl", "print-header", "--format", "exec-credential"],
         ];
         for argv in cases {
             let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
@@ -531,6 +596,8 @@ mod tests {
             &["tokctl", "print-header", "--bogus"],
             &["tokctl", "exec"],
             &["tokctl", "profiles"],
+            &["tokctl", "git-credential"],
+            &["tokctl", "git-credential", "--setup", "u", "get"],
         ] {
             let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
             assert!(parse_narrow(&argv).is_none(), "{argv:?}");

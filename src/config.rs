@@ -137,6 +137,9 @@ pub struct Profile {
     pub save_credentials: Option<bool>,
     /// OAuth / OIDC settings.
     pub oauth: OAuthSettings,
+    /// The user name `git-credential` sends with the token when git names
+    /// none (set by hand; tokctl never writes it).
+    pub git_username: Option<String>,
 }
 
 /// The OAuth 2 / OIDC part of a profile.
@@ -168,6 +171,7 @@ impl Profile {
             cache: true,
             save_credentials: None,
             oauth: OAuthSettings::default(),
+            git_username: None,
         }
     }
 }
@@ -286,6 +290,7 @@ impl Config {
                 scopes: r.strings("scopes")?,
                 redirect_uri: r.string("redirect_uri")?,
             },
+            git_username: r.string("git_username")?,
         })
     }
 
@@ -346,9 +351,18 @@ impl Config {
         set_bool(t, "save_credentials", p.save_credentials);
     }
 
-    /// Sets `default = NAME`.
+    /// Sets `default = NAME`, keeping a comment beside an existing value.
     pub fn set_default(&mut self, name: &str) {
-        self.doc.insert("default", value(name));
+        match self.doc.get_mut("default").and_then(Item::as_value_mut) {
+            Some(v) => {
+                let decor = v.decor().clone();
+                *v = name.into();
+                *v.decor_mut() = decor;
+            }
+            None => {
+                self.doc.insert("default", value(name));
+            }
+        }
     }
 
     /// The stamp of the file as it was read or last saved; `None` when it

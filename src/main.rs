@@ -8,6 +8,7 @@ mod ctx;
 mod docs;
 mod error;
 mod fsutil;
+mod helpers;
 mod http;
 mod lock;
 mod providers;

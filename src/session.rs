@@ -320,4 +320,33 @@ impl<'a> Session<'a> {
         }
         Ok(access)
     }
+
+    /// Drops the access token, so that the next call renews it; the refresh
+    /// token and saved credentials stay. With `refused`, only when the
+    /// stored token is that one: a token another process just obtained is
+    /// not the one the server refused.
+    pub fn forget_access(&self, refused: Option<&str>) -> Result<(), Failure> {
+        let _lock = ProfileLock::acquire(&self.ctx.data_dir, &self.name, self.ctx.lock_wait())?;
+        let is_refused = |t: &AccessToken| refused.is_none_or(|r| t.token.expose() == r);
+        if self.profile.cache {
+            if let Some(mut rec) = self.cached()
+                && rec.access.as_ref().is_some_and(is_refused)
+            {
+                rec.access = None;
+                rec.expires_at = None;
+                self.ctx.cache().write(&self.name, &rec).map_err(|e| {
+                    Failure::new(
+                        Kind::ConfigOrStore,
+                        format!("cannot write the token cache: {e}"),
+                    )
+                })?;
+            }
+        } else if let Some(mut s) = self.store().load(&self.name)?
+            && s.access.as_ref().is_some_and(is_refused)
+        {
+            s.access = None;
+            self.store().save(&self.name, &s)?;
+        }
+        Ok(())
+    }
 }

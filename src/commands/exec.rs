@@ -10,14 +10,7 @@ use std::process::Command;
 
 /// Runs the command with a fresh token in its environment; returns its status where it cannot exec.
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
-    let (profile, t) = match super::cached_token(ctx, args.min_valid) {
-        Some(found) => found,
-        None => {
-            let (_, session) = super::open_session(ctx)?;
-            let t = session.ensure_fresh(args.min_valid)?;
-            (session.name, t)
-        }
-    };
+    let (profile, t) = super::fresh_token(ctx, &args.token)?;
     let token = t.token.expose();
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
     let mut cmd = Command::new(program);

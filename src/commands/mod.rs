@@ -2,14 +2,16 @@
 
 mod completions;
 mod exec;
+mod git_credential;
 mod info;
 mod login;
 mod logout;
 mod print_header;
 mod profiles;
 mod refresh;
+mod use_profile;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, TokenArgs};
 use crate::config::{Config, Stamp};
 use crate::ctx::Ctx;
 use crate::session::Session;
@@ -30,6 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Exec(a) => exec::run(&ctx, a),
         Command::Logout(a) => logout::run(&ctx, a),
         Command::Profiles(a) => profiles::run(&ctx, a),
+        Command::Use(a) => use_profile::run(&ctx, a),
+        Command::GitCredential(a) => git_credential::run(&ctx, a),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }
@@ -59,6 +63,17 @@ fn cached_token(ctx: &Ctx, min_valid: std::time::Duration) -> Option<(String, Ac
     }
     let t = rec.access?;
     t.valid_for(min_valid, now()).then(|| (name.clone(), t))
+}
+
+/// The token `args` ask for, with the profile it belongs to: from the
+/// cache when it is fresh, else through the session (renewing first).
+fn fresh_token(ctx: &Ctx, args: &TokenArgs) -> anyhow::Result<(String, AccessToken)> {
+    if let Some(found) = cached_token(ctx, args.min_valid) {
+        return Ok(found);
+    }
+    let (_, session) = open_session(ctx)?;
+    let t = session.ensure_fresh(args.min_valid)?;
+    Ok((session.name, t))
 }
 
 /// Writes to stdout; a closed pipe surfaces as an io error that `main` treats quietly.

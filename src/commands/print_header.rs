@@ -6,6 +6,7 @@
 use crate::cli::{HeaderFormat, PrintHeaderArgs};
 use crate::ctx::Ctx;
 use crate::error::{sanitize, usage};
+use crate::helpers::kube;
 use crate::secret::Secret;
 use crate::token::{AccessToken, rfc3339};
 
@@ -22,12 +23,12 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
     // The JSON form may add the ID token from the secret store, so it always
     // takes the full path.
     if args.format != HeaderFormat::Json
-        && let Some((_, t)) = super::cached_token(ctx, args.min_valid)
+        && let Some((_, t)) = super::cached_token(ctx, args.token.min_valid)
     {
         return print(args, &t, None);
     }
     let (_, session) = super::open_session(ctx)?;
-    let t = session.ensure_fresh(args.min_valid)?;
+    let t = session.ensure_fresh(args.token.min_valid)?;
     let id_token = match args.format {
         // The ID token lives in the secret store; reading it costs a
         // keychain round trip, so only the JSON format does.
@@ -51,6 +52,10 @@ fn print(
         HeaderFormat::Header => format!("{header}\n"),
         HeaderFormat::Token => format!("{token}\n"),
         HeaderFormat::Curl => format!("header = {}\n", serde_json::to_string(&header)?),
+        HeaderFormat::ExecCredential => {
+            let asked = std::env::var("KUBERNETES_EXEC_INFO").ok();
+            kube::exec_credential(kube::api_version(asked.as_deref()), token, t.expires_at)
+        }
         HeaderFormat::Json => {
             let mut v = serde_json::json!({
                 "header": header,

@@ -4,6 +4,9 @@
 #![allow(dead_code)] // each test module uses a different subset
 
 pub mod child;
+pub mod clients;
+pub mod git_server;
+pub mod kube_server;
 pub mod mock_api;
 pub mod oidc;
 
@@ -234,22 +237,35 @@ impl TestEnv {
         let refresh = self.plant(&rm_initial_refresh(name));
         self.plant(RM_PASSWORD);
         let mut m = mock_rm_login(srv, &access, &refresh, expires_in);
+        let out = self.rm_login(
+            name,
+            &srv.base_url(),
+            ("wayspurrchen@realmassive.com", RM_PASSWORD),
+            extra,
+        );
+        self.assert_no_secret(&out);
+        m.assert();
+        m.delete();
+        access
+    }
+}
+
+impl TestEnv {
+    /// `tokctl login` of a RealMassive profile at `base` with the password
+    /// on stdin; asserts success.
+    pub fn rm_login(
+        &self,
+        name: &str,
+        base: &str,
+        (user, password): (&str, &str),
+        extra: &[&str],
+    ) -> std::process::Output {
         let out = self
             .tokctl()
-            .args([
-                "login",
-                "-p",
-                name,
-                "--provider",
-                "realmassive",
-                "--base-url",
-                &srv.base_url(),
-                "--username",
-                "wayspurrchen@realmassive.com",
-                "--password-stdin",
-            ])
+            .args(["login", "-p", name, "--provider", "realmassive"])
+            .args(["--base-url", base, "--username", user, "--password-stdin"])
             .args(extra)
-            .write_stdin(format!("{RM_PASSWORD}\n"))
+            .write_stdin(format!("{password}\n"))
             .output()
             .unwrap();
         assert!(
@@ -257,10 +273,7 @@ impl TestEnv {
             "login failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        self.assert_no_secret(&out);
-        m.assert();
-        m.delete();
-        access
+        out
     }
 }
 
