@@ -124,8 +124,10 @@ pub enum Command {
     #[command(after_long_help = examples(PROFILES_EXAMPLES))]
     Profiles(ProfilesArgs),
     /// Make a profile the default, or show which one commands use
+    #[command(after_long_help = examples(USE_EXAMPLES))]
     Use(UseArgs),
     /// Be git's credential helper for a profile
+    #[command(after_long_help = examples(GIT_CREDENTIAL_EXAMPLES))]
     GitCredential(GitCredentialArgs),
     /// Print a shell completion script
     #[command(after_long_help = examples(COMPLETIONS_EXAMPLES))]
@@ -482,6 +484,9 @@ const PRINT_HEADER_EXAMPLES: &str = r#"  # The header through a pipe, so the tok
 
   # Another header name; the value stays "Bearer <token>"
   $ tokctl print-header --header X-Auth-Token | curl -H @- https://api.example.com/things
+
+  # kubectl's exec credential plugin (see the README's kubeconfig)
+  $ tokctl print-header -p work --format exec-credential
 "#;
 
 const EXEC_EXAMPLES: &str = r#"  # The script finds the token in $TOKCTL_ACCESS_TOKEN and $TOKCTL_AUTHORIZATION
@@ -513,6 +518,20 @@ const PROFILES_EXAMPLES: &str = r#"  # Name, provider, user, store, state and ti
 
   # The profiles that need a `tokctl login`
   $ tokctl profiles --json | jq -r '.[] | select(.state == "expired" or .state == "logged out") | .name'
+"#;
+
+const USE_EXAMPLES: &str = r#"  # Commands without -p now use the profile "work"
+  $ tokctl use work
+
+  # Which profile do commands use without -p?
+  $ tokctl use
+"#;
+
+const GIT_CREDENTIAL_EXAMPLES: &str = r#"  # Let git ask tokctl (profile "work") for git.example.com, and no other helper
+  $ tokctl git-credential --setup https://git.example.com -p work
+
+  # What git runs; the request comes on stdin
+  $ printf 'protocol=https\nhost=git.example.com\n' | tokctl git-credential -p work get
 "#;
 
 const COMPLETIONS_EXAMPLES: &str = r#"  $ tokctl completions bash > ~/.local/share/bash-completion/completions/tokctl
