@@ -127,13 +127,7 @@ fn exec_refreshes_an_expired_token_first() {
     let srv = MockServer::start();
     env.login_realmassive(&srv, "rm", 3600);
     env.expire_cache("rm");
-    let a2 = env.rm_access("a2", 3600);
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&a2, None, 3600),
-    );
+    let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     let out = env.run_revealing(&["exec", "-p", "rm", "--", "sh", "-c", SHOW_ENV]);
     m.assert();
     assert_eq!(stdout(&out).lines().next(), Some(a2.as_str()));
@@ -144,13 +138,7 @@ fn exec_min_valid_refreshes_a_short_token() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.login_realmassive(&srv, "rm", 3600);
-    let a2 = env.rm_access("a2", 3 * 3600);
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&a2, None, 3 * 3600),
-    );
+    let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3 * 3600);
     let out = env.run_revealing(&[
         "exec",
         "-p",

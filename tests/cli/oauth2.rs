@@ -4,179 +4,20 @@
 //! failures), and whole flows against a real OpenID Connect server
 //! (`common::oidc`, the `oidc-provider` fixture).
 
+use crate::common::interactive::{Running, wait_until};
 use crate::common::*;
 use base64::Engine;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdin, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
 // ------------------------------------------------------------- helpers --
 
 const KC: &str = "/protocol/openid-connect";
-
-/// A `tokctl` process driven interactively: stderr is read line by line
-/// while it runs (for the authorization URL or the device code).
-struct Running {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
-    /// Ends once the process's stderr is closed and fully read.
-    stderr_reader: JoinHandle<()>,
-    stdout: JoinHandle<Vec<u8>>,
-}
-
-impl Running {
-    fn spawn(cmd: &assert_cmd::Command) -> Running {
-        let mut std_cmd = std::process::Command::new(cmd.get_program());
-        std_cmd.args(cmd.get_args());
-        for (k, v) in cmd.get_envs() {
-            match v {
-                Some(v) => std_cmd.env(k, v),
-                None => std_cmd.env_remove(k),
-            };
-        }
-        let mut child = std_cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn tokctl");
-        let (tx, lines) = mpsc::channel();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (err_pipe, all) = (child.stderr.take().unwrap(), stderr.clone());
-        let stderr_reader = std::thread::spawn(move || {
-            for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
-                all.lock().unwrap().push_str(&format!("{line}\n"));
-                let _ = tx.send(line);
-            }
-        });
-        let mut out_pipe = child.stdout.take().unwrap();
-        let stdout = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = out_pipe.read_to_end(&mut v);
-            v
-        });
-        Running {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-            stderr,
-            stderr_reader,
-            stdout,
-        }
-    }
-
-    /// The first stderr line for which `pick` returns something.
-    fn find<T>(&self, what: &str, pick: impl Fn(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(t) = pick(&line) {
-                        return t;
-                    }
-                }
-                Err(_) => panic!("no {what} on stderr; got:\n{}", self.stderr.lock().unwrap()),
-            }
-        }
-    }
-
-    /// The authorization URL tokctl printed.
-    fn auth_url(&self) -> url::Url {
-        self.find("authorization URL", |l| {
-            let l = l.trim();
-            (l.starts_with("http") && l.contains("code_challenge="))
-                .then(|| url::Url::parse(l).unwrap())
-        })
-    }
-
-    fn paste(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// Waits (bounded) for the exit and collects the output.
-    fn finish(mut self) -> Output {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("tokctl did not finish:\n{}", self.stderr.lock().unwrap());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        // The pipes close with the process (a browser it started gets none
-        // of them), so the readers end; bounded all the same.
-        let stdout = join_by(self.stdout, deadline, "stdout");
-        join_by(self.stderr_reader, deadline, "stderr");
-        let stderr = self.stderr.lock().unwrap().clone().into_bytes();
-        Output {
-            status,
-            stdout,
-            stderr,
-        }
-    }
-}
-
-/// Joins a pipe reader, or panics if it has not ended by `deadline`.
-fn join_by<T>(reader: JoinHandle<T>, deadline: Instant, what: &str) -> T {
-    while !reader.is_finished() {
-        assert!(
-            Instant::now() < deadline,
-            "tokctl's {what} stayed open after it exited"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    reader.join().unwrap()
-}
-
-/// Polls `done` every 10 ms for up to 20 s; panics with `what` otherwise.
-fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Replaces a profile's refresh token in `secrets.json` the way another
-/// tokctl process would: under `secrets.lock`, by an atomic rename, so that
-/// a concurrent tokctl never reads a half-written file or loses a write.
-fn store_refresh_token_elsewhere(env: &TestEnv, profile: &str, rt: &str) {
-    let dir = env.data_dir();
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("secrets.lock"))
-        .unwrap();
-    lock.lock().unwrap();
-    let mut secrets = env.secrets_json();
-    secrets["profiles"][profile]["refresh_token"] = json!(rt);
-    let tmp = dir.join(".secrets.json.test.tmp");
-    std::fs::write(&tmp, secrets.to_string()).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    std::fs::rename(&tmp, dir.join("secrets.json")).unwrap();
-    drop(lock);
-}
 
 fn query(u: &url::Url) -> HashMap<String, String> {
     u.query_pairs().map(|(k, v)| (k.into(), v.into())).collect()
@@ -209,26 +50,6 @@ fn basic(id: &str, secret: &str) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_failed(env: &TestEnv, out: &Output, code: i32, needle: &str) {
-    assert_eq!(out.status.code(), Some(code), "stderr:\n{}", stderr(out));
-    assert!(out.stdout.is_empty(), "stdout must stay empty on failure");
-    assert!(
-        stderr(out).contains(needle),
-        "stderr lacks {needle:?}:\n{}",
-        stderr(out)
-    );
-    env.assert_no_secret(out);
-}
-
-fn assert_ok(env: &TestEnv, out: &Output) {
-    assert!(out.status.success(), "stderr:\n{}", stderr(out));
-    env.assert_no_secret(out);
 }
 
 /// A Keycloak-shaped discovery document for `realm` on the mock server.
@@ -360,7 +181,8 @@ fn organicity_login(env: &mut TestEnv, srv: &MockServer, post: bool) -> (String,
         assert!(page.contains("close this tab"), "{page}");
     }
     let out = run.finish();
-    assert_ok(env, &out);
+    env.assert_ok(&out);
+    env.assert_no_secret(&out);
     assert!(
         stderr(&out).contains("logged in to profile 'org' (organicity) as alice@organicity.test"),
         "{}",
@@ -447,7 +269,8 @@ fn organicity_option_b_credentials_in_body() {
         .args(["refresh", "-p", "org", "--json"])
         .output()
         .unwrap();
-    assert_ok(&env, &out);
+    env.assert_ok(&out);
+    env.assert_no_secret(&out);
     m.assert();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["profile"], "org");
@@ -463,7 +286,8 @@ fn organicity_info_shows_a_never_expiring_offline_token() {
         .args(["info", "-p", "org", "--json"])
         .output()
         .unwrap();
-    assert_ok(&env, &out);
+    env.assert_ok(&out);
+    env.assert_no_secret(&out);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["refresh_expires_at"], "never");
     assert_eq!(v["refresh_token_typ"], "Offline");
@@ -597,7 +421,8 @@ fn no_browser_accepts_the_redirect_pasted_on_stdin() {
         enc(&q["state"])
     ));
     let out = run.finish();
-    assert_ok(&env, &out);
+    env.assert_ok(&out);
+    env.assert_no_secret(&out);
     assert!(stderr(&out).contains("that is not the redirected address"));
     assert!(
         stderr(&out).contains("that address belongs to another sign-in"),
@@ -632,10 +457,8 @@ fn access_denied_on_the_redirect_is_exit_3() {
     );
     assert!(page.contains("The user said &lt;no&gt;"), "{page}");
     let out = run.finish();
-    assert_failed(
-        &env,
-        &out,
-        3,
+    assert_contains(
+        &env.assert_failed_status(&out, 3),
         "tokctl: error: the sign-in was denied: The user said <no> (access_denied)",
     );
     token.assert_calls(0);
@@ -675,7 +498,8 @@ fn a_wrong_state_is_refused_and_the_login_keeps_waiting() {
     );
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     let out = run.finish();
-    assert_ok(&env, &out);
+    env.assert_ok(&out);
+    env.assert_no_secret(&out);
     assert!(
         stderr(&out).contains("logged in to profile 'gen'"),
         "{}",
@@ -713,10 +537,8 @@ fn a_wrong_state_does_not_extend_the_deadline() {
     let page = redirect_browser(&q["redirect_uri"], "code=forged&state=not-ours");
     assert!(page.starts_with("HTTP/1.1 400"), "{page}");
     let out = run.finish();
-    assert_failed(
-        &env,
-        &out,
-        3,
+    assert_contains(
+        &env.assert_failed_status(&out, 3),
         "tokctl: error: no authorization response arrived within 2s; one whose state did not match \
          this login (a stale browser tab, or a forged request) was refused\n",
     );
@@ -743,10 +565,8 @@ fn the_wait_for_the_redirect_is_bounded() {
     ])
     .env("TOKCTL_AUTH_WAIT", "300ms");
     let out = cmd.output().unwrap();
-    assert_failed(
-        &env,
-        &out,
-        3,
+    assert_contains(
+        &env.assert_failed_status(&out, 3),
         "no authorization response arrived within 300ms",
     );
     assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
@@ -798,10 +618,8 @@ fn an_expired_device_code_is_exit_3() {
         ])
         .output()
         .unwrap();
-    assert_failed(
-        &env,
-        &out,
-        3,
+    assert_contains(
+        &env.assert_failed_status(&out, 3),
         "the device code expired before the sign-in was approved",
     );
     assert!(
@@ -864,7 +682,7 @@ fn discovery_failures_are_exit_4() {
     ];
     for (realm, needle) in cases {
         let out = login_with_issuer(&env, &srv.url(realm));
-        assert_failed(&env, &out, 4, needle);
+        assert_contains(&env.assert_failed_status(&out, 4), needle);
         assert!(
             stderr(&out).contains("hint: --issuer is the URL"),
             "{}",
@@ -985,7 +803,7 @@ fn login_usage_errors_are_exit_2() {
         let mut all = vec!["login"];
         all.extend(args);
         let out = env.tokctl().args(&all).output().unwrap();
-        assert_failed(&env, &out, 2, needle);
+        assert_contains(&env.assert_failed_status(&out, 2), needle);
     }
     assert_eq!(env.config_text(), "");
 }
@@ -1038,7 +856,8 @@ fn password_login(env: &mut TestEnv, srv: &MockServer) -> String {
         .write_stdin("wonderland\n")
         .output()
         .unwrap();
-    assert_ok(env, &out);
+    env.assert_ok(&out);
+    env.assert_no_secret(&out);
     m.assert();
     refresh
 }
@@ -1083,10 +902,8 @@ fn invalid_grant_is_exit_3_and_leaves_the_store_alone() {
         .args(["print-header", "-p", "kc"])
         .output()
         .unwrap();
-    assert_failed(
-        &env,
-        &out,
-        3,
+    assert_contains(
+        &env.assert_failed_status(&out, 3),
         "tokctl: error: the server rejected the refresh: Token is not active",
     );
     assert!(
@@ -1138,9 +955,10 @@ fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
     );
     // tokctl has read the old token once its refresh reaches the server.
     wait_until("tokctl's refresh with the old token", || stale.calls() >= 1);
-    store_refresh_token_elsewhere(&env, "kc", &rt2);
+    env.store_refresh_token_elsewhere("kc", &rt2);
     let out = run.finish();
-    assert_ok(&env, &out);
+    env.assert_ok(&out);
+    env.assert_no_secret(&out);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         format!("{access2}\n")
@@ -1185,19 +1003,11 @@ mod real {
         cmd
     }
 
-    fn run_ok(env: &TestEnv, cmd: &mut assert_cmd::Command) -> Output {
-        let out = cmd.output().unwrap();
-        assert_ok(env, &out);
-        out
-    }
-
     fn info(env: &TestEnv, profile: &str, extra: &[&str]) -> Value {
-        let out = run_ok(
-            env,
-            env.tokctl()
-                .args(["info", "-p", profile, "--json"])
-                .args(extra),
-        );
+        let out = env.ok(env
+            .tokctl()
+            .args(["info", "-p", profile, "--json"])
+            .args(extra));
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -1241,29 +1051,26 @@ mod real {
             }
             None => cmd.write_stdin(format!("{PASSWORD}\n")),
         };
-        run_ok(env, &mut cmd);
+        env.ok(&mut cmd);
     }
 
     #[test]
     fn auth_code_public_client_with_pkce() {
         let mut env = TestEnv::new();
         let srv = OidcServer::start(300, 3600);
-        let out = run_ok(
+        let out = env.ok(&mut login(
             &env,
-            &mut login(
-                &env,
-                &srv,
-                "pub",
-                &[
-                    "--client-id",
-                    PUBLIC_CLIENT,
-                    "--scope",
-                    "openid",
-                    "--scope",
-                    "email",
-                ],
-            ),
-        );
+            &srv,
+            "pub",
+            &[
+                "--client-id",
+                PUBLIC_CLIENT,
+                "--scope",
+                "openid",
+                "--scope",
+                "email",
+            ],
+        ));
         assert!(
             stderr(&out).contains("logged in to profile 'pub' (oauth2) as alice;"),
             "{}",
@@ -1313,7 +1120,7 @@ mod real {
                 profile,
                 &["--client-id", id, "--client-auth", how],
             );
-            run_ok(&env, cmd.env("TOKCTL_CLIENT_SECRET", secret));
+            env.ok(cmd.env("TOKCTL_CLIENT_SECRET", secret));
             assert_eq!(
                 env.secrets_json()["profiles"][profile]["client_secret"],
                 secret
@@ -1332,7 +1139,7 @@ mod real {
         for (profile, ..) in clients {
             let rt = stored_refresh(&env, profile);
             env.plant(&rt);
-            run_ok(&env, env.tokctl().args(["refresh", "-p", profile]));
+            env.ok(env.tokctl().args(["refresh", "-p", profile]));
         }
         let stats = srv.stats();
         assert_eq!(stats["token"]["refresh_token"], 3, "{stats}");
@@ -1352,10 +1159,8 @@ mod real {
             .env("OIDC_BROWSER_DENY", "1")
             .output()
             .unwrap();
-        assert_failed(
-            &env,
-            &out,
-            3,
+        assert_contains(
+            &env.assert_failed_status(&out, 3),
             "the sign-in was denied: End-User aborted interaction",
         );
         assert_eq!(srv.stats()["token"]["authorization_code"], Value::Null);
@@ -1386,7 +1191,8 @@ mod real {
             String::from_utf8_lossy(&approved.stderr)
         );
         let out = run.finish();
-        assert_ok(&env, &out);
+        env.assert_ok(&out);
+        env.assert_no_secret(&out);
         assert!(
             stderr(&out).contains("and enter the code"),
             "{}",
@@ -1432,7 +1238,10 @@ mod real {
             String::from_utf8_lossy(&denied.stderr)
         );
         let out = run.finish();
-        assert_failed(&env, &out, 3, "tokctl: error: the sign-in was denied");
+        assert_contains(
+            &env.assert_failed_status(&out, 3),
+            "tokctl: error: the sign-in was denied",
+        );
         assert_eq!(env.config_text(), "");
     }
 
@@ -1442,23 +1251,20 @@ mod real {
         let srv = OidcServer::start(300, 3600);
         let (id, secret) = SERVICE_CLIENT;
         env.plant(secret);
-        let out = run_ok(
+        let out = env.ok(login(
             &env,
-            login(
-                &env,
-                &srv,
-                "svc",
-                &[
-                    "--client-id",
-                    id,
-                    "--flow",
-                    "client-credentials",
-                    "--client-secret-stdin",
-                    "--json",
-                ],
-            )
-            .write_stdin(format!("{secret}\n")),
-        );
+            &srv,
+            "svc",
+            &[
+                "--client-id",
+                id,
+                "--flow",
+                "client-credentials",
+                "--client-secret-stdin",
+                "--json",
+            ],
+        )
+        .write_stdin(format!("{secret}\n")));
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["profile"], "svc");
         let s = &env.secrets_json()["profiles"]["svc"];
@@ -1466,11 +1272,9 @@ mod real {
         assert!(s.get("refresh_token").is_none());
         assert_eq!(info(&env, "svc", &[])["saved_credentials"], true);
         // "Refresh" is a new client-credentials grant with the saved secret.
-        run_ok(
-            &env,
-            env.tokctl()
-                .args(["print-header", "-p", "svc", "--min-valid", "1h"]),
-        );
+        env.ok(env
+            .tokctl()
+            .args(["print-header", "-p", "svc", "--min-valid", "1h"]));
         let stats = srv.stats();
         assert_eq!(stats["token"]["client_credentials"], 2, "{stats}");
         assert_eq!(stats["client_auth"]["client_secret_basic"], 2);
@@ -1506,10 +1310,8 @@ mod real {
         .write_stdin("not the password\n")
         .output()
         .unwrap();
-        assert_failed(
-            &env,
-            &out,
-            3,
+        assert_contains(
+            &env.assert_failed_status(&out, 3),
             "the server rejected the login: Invalid user credentials",
         );
     }
@@ -1519,31 +1321,28 @@ mod real {
         let mut env = TestEnv::new();
         let srv = OidcServer::start(300, 3600);
         env.plant(PASSWORD);
-        run_ok(
+        env.ok(login(
             &env,
-            login(
-                &env,
-                &srv,
-                "pw",
-                &[
-                    "--client-id",
-                    PUBLIC_CLIENT,
-                    "--flow",
-                    "password",
-                    "--username",
-                    USER,
-                    "--password-stdin",
-                    "--save-credentials",
-                ],
-            )
-            .write_stdin(format!("{PASSWORD}\n")),
-        );
+            &srv,
+            "pw",
+            &[
+                "--client-id",
+                PUBLIC_CLIENT,
+                "--flow",
+                "password",
+                "--username",
+                USER,
+                "--password-stdin",
+                "--save-credentials",
+            ],
+        )
+        .write_stdin(format!("{PASSWORD}\n")));
         let path = env.data_dir().join("secrets.json");
         let mut secrets = env.secrets_json();
         secrets["profiles"]["pw"]["refresh_token"] = json!("revoked-or-garbage");
         std::fs::write(&path, secrets.to_string()).unwrap();
         env.expire_cache("pw");
-        run_ok(&env, env.tokctl().args(["print-header", "-p", "pw"]));
+        env.ok(env.tokctl().args(["print-header", "-p", "pw"]));
         let stats = srv.stats();
         assert_eq!(stats["token_errors"]["refresh_token"], 1, "{stats}");
         assert_eq!(
@@ -1584,11 +1383,12 @@ mod real {
             .env("TOKCTL_CLIENT_SECRET", secret)
             .output()
             .unwrap();
-        assert_ok(&env, &out);
+        env.assert_ok(&out);
+        env.assert_no_secret(&out);
         let rt = stored_refresh(&env, "org");
         env.plant(&rt);
         env.expire_cache("org");
-        run_ok(&env, env.tokctl().args(["print-header", "-p", "org"]));
+        env.ok(env.tokctl().args(["print-header", "-p", "org"]));
         let stats = srv.stats();
         assert_eq!(stats["token"]["authorization_code"], 1);
         assert_eq!(stats["token"]["refresh_token"], 1);
@@ -1617,14 +1417,14 @@ mod real {
         env.plant(&rt1);
         let secrets_v1 = std::fs::read(env.data_dir().join("secrets.json")).unwrap();
         env.expire_cache("rot");
-        run_ok(&env, env.tokctl().args(["print-header", "-p", "rot"]));
+        env.ok(env.tokctl().args(["print-header", "-p", "rot"]));
         let rt2 = stored_refresh(&env, "rot");
         env.plant(&rt2);
         assert_ne!(
             rt1, rt2,
             "the rotated refresh token is stored, the old one dropped"
         );
-        run_ok(&env, env.tokctl().args(["refresh", "-p", "rot"]));
+        env.ok(env.tokctl().args(["refresh", "-p", "rot"]));
         let rt3 = stored_refresh(&env, "rot");
         env.plant(&rt3);
         assert_ne!(rt2, rt3);
@@ -1641,7 +1441,10 @@ mod real {
             .args(["print-header", "-p", "rot"])
             .output()
             .unwrap();
-        assert_failed(&env, &out, 3, "the server rejected the refresh");
+        assert_contains(
+            &env.assert_failed_status(&out, 3),
+            "the server rejected the refresh",
+        );
         assert!(stderr(&out).contains("hint: run `tokctl login -p rot`"));
         assert_eq!(
             std::fs::read(env.data_dir().join("secrets.json")).unwrap(),
@@ -1695,7 +1498,7 @@ mod real {
         let rt = stored_refresh(&env, "out");
         env.plant(&rt);
         srv.reset();
-        let out = run_ok(&env, env.tokctl().args(["logout", "-p", "out"]));
+        let out = env.ok(env.tokctl().args(["logout", "-p", "out"]));
         assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
         let stats = srv.stats();
         assert_eq!(stats["revocation"], 2, "{stats}");
@@ -1710,6 +1513,9 @@ mod real {
             .args(["refresh", "-p", "out"])
             .output()
             .unwrap();
-        assert_failed(&env, &out, 3, "the server rejected the refresh");
+        assert_contains(
+            &env.assert_failed_status(&out, 3),
+            "the server rejected the refresh",
+        );
     }
 }

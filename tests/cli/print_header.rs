@@ -23,36 +23,6 @@ fn header_format_is_the_default() {
 }
 
 #[test]
-fn token_format_prints_the_token_alone() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
-    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
-    assert_eq!(stdout(&out), format!("{access}\n"));
-}
-
-#[test]
-fn json_format_has_an_rfc3339_expiry() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let before = now();
-    let access = env.login_realmassive(&srv, "rm", 3600);
-    let after = now();
-    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "json"]);
-    let text = stdout(&out);
-    assert_eq!(text.lines().count(), 1, "one line: {text}");
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["header"], format!("Authorization: Bearer {access}"));
-    assert_eq!(v["access_token"], access.as_str());
-    assert_eq!(v["token_type"], "Bearer");
-    let exp = parse_rfc3339(v["expires_at"].as_str().unwrap());
-    assert!(
-        (before + 3600..=after + 3600).contains(&exp),
-        "expires_at {exp} not an hour after login ({before}..{after})"
-    );
-}
-
-#[test]
 fn curl_format_feeds_curl_k() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();

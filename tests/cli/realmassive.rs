@@ -1,77 +1,15 @@
-//! RealMassive end to end against an httpmock server: login, the renewal
-//! policy (refresh, re-login with saved credentials), logout, `profiles`
-//! and `info`.
+//! RealMassive: the contract every provider keeps (`provider_contract!`, see
+//! `common/contract.rs`), RealMassive's quirks (a refresh answer without a
+//! refresh token, the user entity on the API host), and the commands around
+//! profiles — `profiles`, `info`, `logout`, logging in again — shown on it.
 
+use crate::common::contract::provider_contract;
 use crate::common::*;
-use assert_cmd::Command;
 use httpmock::prelude::*;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-const EMAIL: &str = "wayspurrchen@realmassive.com";
-
-/// `tokctl login` for a new RealMassive profile, password on stdin.
-fn login_cmd(env: &TestEnv, srv: &MockServer, name: &str) -> Command {
-    let mut cmd = env.tokctl();
-    cmd.args(["login", "-p", name, "--provider", "realmassive"])
-        .args(["--base-url", &srv.base_url(), "--username", EMAIL])
-        .arg("--password-stdin")
-        .write_stdin(format!("{RM_PASSWORD}\n"));
-    cmd
-}
-
-#[test]
-fn login_then_print_header_uses_cache() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
-    let out = env.run_revealing(&["print-header", "-p", "rm"]);
-    assert_eq!(stdout(&out), format!("Authorization: Bearer {access}\n"));
-}
-
-#[test]
-fn login_reports_one_line_on_stderr() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.rm_access("a1", 3600);
-    let refresh = env.rm_refresh("r1");
-    env.plant(RM_PASSWORD);
-    let m = mock_rm_login(&srv, &access, &refresh, 3600);
-    let out = env.ok(&mut login_cmd(&env, &srv, "rm"));
-    m.assert();
-    assert_eq!(stdout(&out), "");
-    assert!(
-        predicate::str::is_match(
-            "^tokctl: logged in to profile 'rm' \\(realmassive\\) as wayspurrchen@realmassive.com; \
-             token valid for (1h|59m 5[0-9]s); secrets in the file store\n$"
-        )
-        .unwrap()
-        .eval(&stderr(&out)),
-        "stderr: {}",
-        stderr(&out)
-    );
-}
-
-#[test]
-fn login_json_has_no_token_values() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.rm_access("a1", 3600);
-    let refresh = env.rm_refresh("r1");
-    env.plant(RM_PASSWORD);
-    mock_rm_login(&srv, &access, &refresh, 3600);
-    let before = now();
-    let out = env.ok(login_cmd(&env, &srv, "rm").arg("--json"));
-    assert_eq!(stderr(&out), "", "--json prints no progress line");
-    let v: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
-    assert_eq!(v["profile"], "rm");
-    assert_eq!(v["provider"], "realmassive");
-    assert_eq!(v["user"], EMAIL);
-    assert_eq!(v["store"], "file");
-    let exp = parse_rfc3339(v["expires_at"].as_str().unwrap());
-    assert!((before + 3600..=now() + 3600).contains(&exp), "{v}");
-    assert!((3590..=3600).contains(&v["expires_in"].as_i64().unwrap()));
-}
+provider_contract!(RealMassive, refresh_token);
 
 #[test]
 fn login_writes_settings_to_config_and_secrets_to_the_store() {
@@ -84,7 +22,7 @@ fn login_writes_settings_to_config_and_secrets_to_the_store() {
     assert!(cfg.contains("[profiles.rm]"), "{cfg}");
     assert!(cfg.contains("provider = \"realmassive\""), "{cfg}");
     assert!(cfg.contains(&format!("base_url = \"{}\"", srv.base_url())));
-    assert!(cfg.contains(&format!("username = \"{EMAIL}\"")), "{cfg}");
+    assert!(cfg.contains(&format!("username = \"{RM_EMAIL}\"")), "{cfg}");
     assert!(cfg.contains("store = \"file\""), "{cfg}");
     for s in &env.secrets {
         assert!(
@@ -128,162 +66,11 @@ fn second_profile_keeps_the_default() {
 }
 
 #[test]
-fn login_rejected_is_exit_3_and_writes_nothing() {
-    let mut env = TestEnv::new();
-    env.plant(RM_PASSWORD);
-    let srv = MockServer::start();
-    let m = srv.mock(|when, then| {
-        when.method(POST).path("/accounts/login");
-        then.status(401)
-            .header("content-type", "application/json")
-            .json_body(jsonapi_error(
-                401,
-                "Invalid credentials",
-                "Invalid email or password.",
-            ));
-    });
-    let out = env.fails(&mut login_cmd(&env, &srv, "rm"), 3);
-    m.assert();
-    assert_eq!(
-        stderr(&out),
-        "tokctl: error: the server rejected the login: Invalid email or password.\n"
-    );
-    assert!(!env.config_path().exists(), "no profile for a failed login");
-    assert!(!env.secrets_path().exists());
-}
-
-#[test]
-fn expired_token_is_refreshed_and_the_rotated_refresh_token_stored() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
-    env.expire_cache("rm");
-    let new_access = env.rm_access("a2", 3600);
-    let new_refresh = env.rm_refresh("r2");
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&new_access, Some(&new_refresh), 3600),
-    );
-    let out = env.run_revealing(&["print-header", "-p", "rm"]);
-    m.assert();
-    assert_eq!(
-        stdout(&out),
-        format!("Authorization: Bearer {new_access}\n")
-    );
-    assert_eq!(
-        env.secrets_json()["profiles"]["rm"]["refresh_token"],
-        new_refresh.as_str()
-    );
-    assert_eq!(env.cache_json("rm")["access"]["token"], new_access.as_str());
-    // Fresh again: no second request.
-    env.run_revealing(&["print-header", "-p", "rm"]);
-    m.assert_calls(1);
-}
-
-#[test]
-fn min_valid_longer_than_the_token_refreshes() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let old = env.login_realmassive(&srv, "rm", 3600);
-    let new_access = env.rm_access("a2", 3 * 3600);
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&new_access, None, 3 * 3600),
-    );
-    // 1 h left is enough for the default 60 s ...
-    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
-    assert_eq!(stdout(&out), format!("{old}\n"));
-    m.assert_calls(0);
-    // ... but not for 2 h.
-    let out = env.run_revealing(&[
-        "print-header",
-        "-p",
-        "rm",
-        "--format",
-        "token",
-        "--min-valid",
-        "2h",
-    ]);
-    m.assert_calls(1);
-    assert_eq!(stdout(&out), format!("{new_access}\n"));
-}
-
-#[test]
-fn refresh_command_always_asks_the_server() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
-    let new_access = env.rm_access("a2", 3600);
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&new_access, None, 3600),
-    );
-    let out = env.run_ok(&["refresh", "-p", "rm"]);
-    m.assert();
-    assert_eq!(stdout(&out), "");
-    assert!(
-        predicate::str::is_match(
-            "^tokctl: refreshed profile 'rm': token valid for (1h|59m 5[0-9]s)\n$"
-        )
-        .unwrap()
-        .eval(&stderr(&out)),
-        "{}",
-        stderr(&out)
-    );
-    let out = env.run_ok(&["refresh", "-p", "rm", "--json"]);
-    m.assert_calls(2);
-    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(v["profile"], "rm");
-    parse_rfc3339(v["expires_at"].as_str().unwrap());
-    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
-    assert_eq!(stdout(&out), format!("{new_access}\n"));
-}
-
-#[test]
-fn rejected_refresh_is_exit_3_and_leaves_the_tokens_alone() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
-    env.expire_cache("rm");
-    let secrets_before = read(&env.secrets_path()).unwrap();
-    let cache_before = read(&env.cache_path("rm")).unwrap();
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        401,
-        jsonapi_error(401, "Invalid JWT", "Refresh token is invalid or expired."),
-    );
-    for args in [&["print-header", "-p", "rm"][..], &["refresh", "-p", "rm"]] {
-        let out = env.run_fails(args, 3);
-        assert_eq!(
-            stderr(&out),
-            "tokctl: error: the server rejected the refresh: Refresh token is invalid or expired.\n\
-             hint: run `tokctl login -p rm`\n"
-        );
-    }
-    m.assert_calls(2);
-    assert_eq!(read(&env.secrets_path()).unwrap(), secrets_before);
-    assert_eq!(read(&env.cache_path("rm")).unwrap(), cache_before);
-}
-
-#[test]
 fn refresh_answer_without_refresh_token_keeps_the_old_one() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     env.login_realmassive(&srv, "rm", 3600);
-    let a2 = env.rm_access("a2", 3600);
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&a2, None, 3600),
-    );
+    let (_a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     env.run_ok(&["refresh", "-p", "rm"]);
     assert_eq!(
         env.secrets_json()["profiles"]["rm"]["refresh_token"],
@@ -292,61 +79,6 @@ fn refresh_answer_without_refresh_token_keeps_the_old_one() {
     // The kept token is the one the next refresh sends.
     env.run_ok(&["refresh", "-p", "rm"]);
     m.assert_calls(2);
-}
-
-#[test]
-fn rejected_refresh_falls_back_to_saved_credentials() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive_with(&srv, "rm", 3600, &["--save-credentials"]);
-    assert_eq!(
-        env.secrets_json()["profiles"]["rm"]["password"],
-        RM_PASSWORD
-    );
-    env.expire_cache("rm");
-    let refresh = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        401,
-        jsonapi_error(401, "Invalid JWT", "Refresh token expired."),
-    );
-    let a2 = env.rm_access("a2", 3600);
-    let r2 = env.rm_refresh("r2");
-    let login = mock_rm_login(&srv, &a2, &r2, 3600);
-    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
-    refresh.assert();
-    login.assert();
-    assert_eq!(stdout(&out), format!("{a2}\n"));
-    let s = env.secrets_json()["profiles"]["rm"].clone();
-    assert_eq!(s["refresh_token"], r2.as_str());
-    assert_eq!(s["password"], RM_PASSWORD, "the saved password stays");
-}
-
-#[test]
-fn logout_deletes_secrets_and_cache_but_keeps_the_profile() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
-    let config_before = env.config_text();
-    let out = env.run_ok(&["logout", "-p", "rm"]);
-    assert_eq!(stdout(&out), "");
-    assert_eq!(stderr(&out), "tokctl: logged out of profile 'rm'\n");
-    assert_eq!(env.secrets_json()["profiles"].get("rm"), None);
-    assert!(!env.cache_path("rm").exists());
-    assert_eq!(env.config_text(), config_before, "the profile stays");
-
-    let out = env.run_fails(&["print-header", "-p", "rm"], 3);
-    assert_eq!(
-        stderr(&out),
-        "tokctl: error: profile 'rm' is not logged in\nhint: run `tokctl login -p rm`\n"
-    );
-    let out = env.run_ok(&["profiles", "--json"]);
-    let rows: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(rows[0]["state"], "logged out");
-    let out = env.run_ok(&["info", "-p", "rm", "--json"]);
-    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(v["logged_in"], false);
-    assert_eq!(v["refresh_token"], false);
 }
 
 #[test]
@@ -382,7 +114,7 @@ fn profiles_lists_every_state() {
         when.method(POST).path("/accounts/login");
         then.status(200).json_body(body);
     });
-    env.ok(&mut login_cmd(&env, &srv, "dead"));
+    env.ok(&mut RealMassive.login_cmd(&env, &srv, "dead"));
     m.assert();
     env.expire_cache("dead");
 
@@ -404,7 +136,7 @@ fn profiles_lists_every_state() {
         ]
     );
     assert_eq!(rows[0]["provider"], "realmassive");
-    assert_eq!(rows[0]["user"], EMAIL);
+    assert_eq!(rows[0]["user"], RM_EMAIL);
     assert_eq!(rows[0]["store"], "file");
     assert!((3500..=3600).contains(&rows[0]["expires_in"].as_i64().unwrap()));
 
@@ -446,7 +178,7 @@ fn info_shows_the_token_state_without_token_values() {
         v["endpoints"]["refresh"],
         format!("{}/accounts/refresh", srv.base_url())
     );
-    assert_eq!(v["user"], EMAIL);
+    assert_eq!(v["user"], RM_EMAIL);
     assert_eq!(v["store"], "file");
     assert_eq!(v["logged_in"], true);
     assert_eq!(v["expired"], false);
@@ -464,7 +196,7 @@ fn info_shows_the_token_state_without_token_values() {
     for (key, want) in [
         ("profile", "rm"),
         ("provider", "realmassive"),
-        ("user", EMAIL),
+        ("user", RM_EMAIL),
         ("store", "file"),
         ("expired", "false"),
         ("refresh token", "true"),
@@ -484,47 +216,6 @@ fn info_shows_the_token_state_without_token_values() {
         .map(|l| l.len() - l.split_once(':').unwrap().1.trim_start().len())
         .collect();
     assert_eq!(columns.len(), 1, "ragged columns:\n{text}");
-}
-
-/// The value of `key:` in `info`'s text form.
-fn text_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .map(str::trim)
-}
-
-#[test]
-fn info_show_tokens_prints_them() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
-    let out = env.run_revealing(&["info", "-p", "rm", "--json", "--show-tokens"]);
-    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(v["access_token"], access.as_str());
-    assert_eq!(v["refresh_token_value"], rm_initial_refresh("rm"));
-    assert!(!stdout(&out).contains(RM_PASSWORD));
-}
-
-#[test]
-fn info_works_on_an_expired_token() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
-    env.expire_cache("rm");
-    let other = mock_anything_else(&srv);
-    let out = env.run_ok(&["info", "-p", "rm", "--json"]);
-    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(v["expired"], true);
-    assert!(v["expires_in"].as_i64().unwrap() < 0);
-    let out = env.run_ok(&["info", "-p", "rm"]);
-    let text = stdout(&out);
-    assert_eq!(text_field(&text, "expired"), Some("true"), "{text}");
-    assert!(
-        text_field(&text, "expires in")
-            .is_some_and(|v| v.starts_with("expired ") && v.ends_with(" ago")),
-        "{text}"
-    );
-    other.assert_calls(0);
 }
 
 #[test]
@@ -547,7 +238,7 @@ fn info_remote_reads_the_user_entity_on_the_api_host() {
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["endpoints"]["api"], api.base_url());
     assert_eq!(v["remote"]["id"], RM_USER_ID);
-    assert_eq!(v["remote"]["attributes"]["email"], EMAIL);
+    assert_eq!(v["remote"]["attributes"]["email"], RM_EMAIL);
 }
 
 #[test]
@@ -569,37 +260,6 @@ fn info_remote_with_a_rejected_token_is_exit_3() {
         "tokctl: error: the server rejected the user entity request: \
          Missing or invalid jwt token in Authorization Bearer header.\n"
     );
-}
-
-#[test]
-fn rejected_relogin_is_exit_3_and_keeps_the_saved_password() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive_with(&srv, "rm", 3600, &["--save-credentials"]);
-    env.expire_cache("rm");
-    let secrets_before = read(&env.secrets_path());
-    mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        401,
-        jsonapi_error(401, "Invalid JWT", "Refresh token expired."),
-    );
-    let login = srv.mock(|when, then| {
-        when.method(POST).path("/accounts/login");
-        then.status(401).json_body(jsonapi_error(
-            401,
-            "Invalid credentials",
-            "Password was changed.",
-        ));
-    });
-    let out = env.run_fails(&["print-header", "-p", "rm"], 3);
-    login.assert();
-    assert_eq!(
-        stderr(&out),
-        "tokctl: error: the server rejected the login: Password was changed.\n\
-         hint: run `tokctl login -p rm`\n"
-    );
-    assert_eq!(read(&env.secrets_path()), secrets_before);
 }
 
 #[test]
@@ -656,20 +316,6 @@ fn a_token_near_its_end_is_expiring_but_still_served() {
     let out = env.run_revealing(&["print-header", "--format", "token"]);
     assert_eq!(stdout(&out), format!("{access}\n"));
     other.assert_calls(0);
-}
-
-#[test]
-fn quiet_login_prints_nothing() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.rm_access("a1", 3600);
-    let refresh = env.rm_refresh("r1");
-    env.plant(RM_PASSWORD);
-    mock_rm_login(&srv, &access, &refresh, 3600);
-    let out = env.ok(login_cmd(&env, &srv, "rm").arg("-q"));
-    assert_eq!(stderr(&out), "");
-    assert_eq!(stdout(&out), "");
-    assert!(env.cache_path("rm").exists());
 }
 
 /// `TOKCTL_PROFILE` exported in the shell must not break `logout --all`.

@@ -13,13 +13,7 @@ fn files_are_0600_in_0700_directories() {
     let srv = MockServer::start();
     env.login_realmassive(&srv, "rm", 3600);
     env.expire_cache("rm");
-    let a2 = env.rm_access("a2", 3600);
-    mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&a2, None, 3600),
-    );
+    let (_a2, _refresh) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     // A renewal rewrites both files: check the modes after it, too.
     env.run_revealing(&["print-header", "-p", "rm"]);
     assert_eq!(mode(&env.data_dir()), 0o700);
@@ -52,13 +46,7 @@ fn a_damaged_cache_is_discarded_and_the_token_renewed() {
     let srv = MockServer::start();
     env.login_realmassive(&srv, "rm", 3600);
     std::fs::write(env.cache_path("rm"), b"{\"access\": {\"tok").unwrap();
-    let a2 = env.rm_access("a2", 3600);
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&a2, None, 3600),
-    );
+    let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
     m.assert();
     assert_eq!(stdout(&out), format!("{a2}\n"));
@@ -163,13 +151,7 @@ fn cache_false_renews_through_the_secret_store() {
     let mut secrets = env.secrets_json();
     secrets["profiles"]["rm"]["access"]["expires_at"] = 1.into();
     std::fs::write(env.secrets_path(), secrets.to_string()).unwrap();
-    let a2 = env.rm_access("a2", 3600);
-    let m = mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&a2, None, 3600),
-    );
+    let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
     m.assert();
     assert_eq!(stdout(&out), format!("{a2}\n"));
@@ -226,13 +208,7 @@ fn an_explicit_auto_keeps_the_recorded_store() {
     let access = env.login_realmassive(&srv, "rm", 3600);
     assert!(env.config_text().contains("store = \"file\""));
     env.expire_cache("rm");
-    let a2 = env.rm_access("a2", 3600);
-    mock_rm_refresh(
-        &srv,
-        &rm_initial_refresh("rm"),
-        200,
-        rm_refresh_body(&a2, None, 3600),
-    );
+    let (a2, _refresh) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     let out = env.ok_revealing(
         env.tokctl()
             .env("TOKCTL_STORE", "auto")

@@ -1,19 +1,39 @@
 //! The shared test environment: an isolated temp dir for config, data and
-//! HOME, the real binary, and helpers for the providers' mock servers.
+//! HOME, the real binary, one family of assertions on its runs, and the
+//! servers and fixtures the tests play against:
+//!
+//! * [`TestEnv`]: one isolated tokctl installation and its assertions.
+//! * `provider` / `fixtures` / `contract`: a fixture per bespoke provider and
+//!   the scenarios every provider must pass (`provider_contract!`).
+//! * `mock_api`: the project's mock server as a child process; `oidc`: a
+//!   real OpenID Connect server; `child`: what both share.
+//! * `interactive`: a tokctl process driven while it runs (auth-code and
+//!   device flows).
 
 #![allow(dead_code)] // each test module uses a different subset
 
 pub mod child;
 pub mod clients;
+pub mod contract;
+pub mod fixtures;
 pub mod git_server;
+pub mod interactive;
 pub mod kube_server;
 pub mod mock_api;
 pub mod oidc;
+pub mod provider;
+
+pub use fixtures::realmassive::{
+    RM_EMAIL, RM_PASSWORD, RM_USER_ID, RealMassive, jsonapi_error, mock_rm_login, mock_rm_refresh,
+    rm_initial_refresh, rm_login_body, rm_refresh_body,
+};
+pub use provider::ProviderFixture;
 
 use assert_cmd::Command;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use tempfile::TempDir;
 
 /// One isolated tokctl installation.
@@ -31,6 +51,8 @@ impl TestEnv {
         }
     }
 
+    // ----------------------------------------------------------- where --
+
     pub fn config_path(&self) -> PathBuf {
         self.dir.path().join("config").join("config.toml")
     }
@@ -38,6 +60,18 @@ impl TestEnv {
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
+
+    pub fn secrets_path(&self) -> PathBuf {
+        self.data_dir().join("secrets.json")
+    }
+
+    pub fn cache_path(&self, profile: &str) -> PathBuf {
+        self.data_dir()
+            .join("cache")
+            .join(format!("{profile}.json"))
+    }
+
+    // ------------------------------------------------------- the binary --
 
     /// `tokctl` with the environment pointed into the temp dir, every
     /// inherited `TOKCTL_*` removed, the file store, and no proxies.
@@ -72,6 +106,13 @@ impl TestEnv {
         cmd
     }
 
+    // ------------------------------------------------------- assertions --
+    //
+    // One family: `assert_ok` and `assert_failed_status` judge an `Output`;
+    // `assert_failed` adds the `tokctl: error:` line; `assert_no_secret`
+    // checks both streams. The `ok`/`fails`/`run_*` helpers run a command and
+    // apply them.
+
     /// Remembers a secret that must never show up in any output.
     pub fn plant(&mut self, secret: &str) -> String {
         self.secrets.push(secret.to_string());
@@ -79,12 +120,8 @@ impl TestEnv {
     }
 
     /// Panics if stdout or stderr contains any planted secret.
-    pub fn assert_no_secret(&self, out: &std::process::Output) {
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+    pub fn assert_no_secret(&self, out: &Output) {
+        let all = format!("{}{}", stdout(out), stderr(out));
         for s in &self.secrets {
             assert!(
                 !all.contains(s.as_str()),
@@ -93,32 +130,141 @@ impl TestEnv {
         }
     }
 
+    /// Asserts a successful run with no planted secret on stderr (stdout may
+    /// carry the token the command was asked for); returns stdout.
+    pub fn assert_ok(&self, out: &Output) -> String {
+        let err = stderr(out);
+        assert!(
+            out.status.success(),
+            "expected success, got {:?}\nstdout: {}\nstderr: {err}",
+            out.status,
+            stdout(out),
+        );
+        for s in &self.secrets {
+            assert!(
+                !err.contains(s.as_str()),
+                "secret {s:?} leaked on stderr:\n{err}"
+            );
+        }
+        String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    /// Asserts a failed run: exit `code`, nothing on stdout, no planted secret
+    /// anywhere. Returns stderr. Usage errors from the argument parser pass
+    /// this; use [`TestEnv::assert_failed`] for tokctl's own errors.
+    pub fn assert_failed_status(&self, out: &Output, code: i32) -> String {
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "wrong exit status\nstdout: {}\nstderr: {}",
+            stdout(out),
+            stderr(out)
+        );
+        assert_eq!(stdout(out), "", "stdout must stay empty on errors");
+        self.assert_no_secret(out);
+        stderr(out)
+    }
+
+    /// [`TestEnv::assert_failed_status`] plus a `tokctl: error:` line, as
+    /// README.md ("Exit codes") promises for every error of tokctl's own.
+    pub fn assert_failed(&self, out: &Output, code: i32) -> String {
+        let err = self.assert_failed_status(out, code);
+        assert!(err.contains("tokctl: error: "), "{err}");
+        err
+    }
+
+    /// Runs `cmd`; asserts success and that no planted secret was printed.
+    pub fn ok(&self, cmd: &mut Command) -> Output {
+        let out = cmd.output().unwrap();
+        self.assert_ok(&out);
+        self.assert_no_secret(&out);
+        out
+    }
+
+    /// Runs a command whose job is to print a token (`print-header`,
+    /// `exec`, `info --show-tokens`): asserts success and that stderr holds
+    /// no planted secret; stdout is the caller's to check.
+    pub fn ok_revealing(&self, cmd: &mut Command) -> Output {
+        let out = cmd.output().unwrap();
+        self.assert_ok(&out);
+        out
+    }
+
+    /// Runs `cmd`; asserts exit `code`, an empty stdout, and that no planted
+    /// secret was printed.
+    pub fn fails(&self, cmd: &mut Command, code: i32) -> Output {
+        let out = cmd.output().unwrap();
+        self.assert_failed_status(&out, code);
+        out
+    }
+
+    /// `tokctl ARGS`, expected to succeed.
+    pub fn run_ok(&self, args: &[&str]) -> Output {
+        self.ok(self.tokctl().args(args))
+    }
+
+    /// `tokctl ARGS` that prints a token, see [`TestEnv::ok_revealing`].
+    pub fn run_revealing(&self, args: &[&str]) -> Output {
+        self.ok_revealing(self.tokctl().args(args))
+    }
+
+    /// `tokctl ARGS`, expected to fail with `code`.
+    pub fn run_fails(&self, args: &[&str], code: i32) -> Output {
+        self.fails(self.tokctl().args(args), code)
+    }
+
+    /// `tokctl print-header -p PROFILE`, run without judging it.
+    pub fn print_header(&self, profile: &str) -> Output {
+        self.tokctl()
+            .args(["print-header", "-p", profile])
+            .output()
+            .unwrap()
+    }
+
+    /// Checks every `print-header` format of `profile` against `access` (the
+    /// scheme always spelt `Bearer`); returns the JSON form for further checks.
+    pub fn assert_header_formats(&self, profile: &str, access: &str) -> Value {
+        let run = |format: &str| {
+            stdout(&self.run_revealing(&["print-header", "-p", profile, "--format", format]))
+        };
+        assert_eq!(run("header"), format!("Authorization: Bearer {access}\n"));
+        assert_eq!(run("token"), format!("{access}\n"));
+        assert_eq!(
+            run("curl"),
+            format!("header = \"Authorization: Bearer {access}\"\n")
+        );
+        let json = run("json");
+        assert_eq!(json.lines().count(), 1, "one line: {json}");
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["access_token"], access);
+        assert_eq!(v["token_type"], "Bearer");
+        assert_eq!(v["header"], format!("Authorization: Bearer {access}"));
+        v
+    }
+
+    // ------------------------------------------------ what is on disk --
+
     pub fn secrets_json(&self) -> Value {
-        let text =
-            std::fs::read_to_string(self.data_dir().join("secrets.json")).expect("secrets.json");
+        let text = std::fs::read_to_string(self.secrets_path()).expect("secrets.json");
         serde_json::from_str(&text).expect("secrets.json is JSON")
     }
 
+    /// The raw bytes of secrets.json, to prove a failure left it alone.
+    pub fn secrets_bytes(&self) -> Option<Vec<u8>> {
+        read(&self.secrets_path())
+    }
+
     pub fn cache_json(&self, profile: &str) -> Value {
-        let text = std::fs::read_to_string(
-            self.data_dir()
-                .join("cache")
-                .join(format!("{profile}.json")),
-        )
-        .expect("cache file");
+        let text = std::fs::read_to_string(self.cache_path(profile)).expect("cache file");
         serde_json::from_str(&text).expect("cache is JSON")
     }
 
     /// Rewrites a profile's cache so that its access token looks expired.
     pub fn expire_cache(&self, profile: &str) {
-        let path = self
-            .data_dir()
-            .join("cache")
-            .join(format!("{profile}.json"));
         let mut v = self.cache_json(profile);
         v["access"]["expires_at"] = json!(1);
         v["expires_at"] = json!(1);
-        std::fs::write(path, v.to_string()).unwrap();
+        std::fs::write(self.cache_path(profile), v.to_string()).unwrap();
     }
 
     pub fn config_text(&self) -> String {
@@ -129,11 +275,146 @@ impl TestEnv {
         std::fs::create_dir_all(self.config_path().parent().unwrap()).unwrap();
         std::fs::write(self.config_path(), text).unwrap();
     }
+
+    /// Repoints a profile's `base_url` in the profile file.
+    pub fn set_base_url(&self, from: &str, to: &str) {
+        let text = self.config_text();
+        assert!(text.contains(from), "{from} not in config:\n{text}");
+        self.write_config(&text.replace(from, to));
+    }
+
+    /// Replaces a profile's refresh token in `secrets.json` the way another
+    /// tokctl process would: under `secrets.lock`, by an atomic rename, so
+    /// that a concurrent tokctl never reads a half-written file or loses a
+    /// write.
+    pub fn store_refresh_token_elsewhere(&self, profile: &str, rt: &str) {
+        let dir = self.data_dir();
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("secrets.lock"))
+            .unwrap();
+        lock.lock().unwrap();
+        let mut secrets = self.secrets_json();
+        secrets["profiles"][profile]["refresh_token"] = json!(rt);
+        let tmp = dir.join(".secrets.json.test.tmp");
+        std::fs::write(&tmp, secrets.to_string()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        std::fs::rename(&tmp, dir.join("secrets.json")).unwrap();
+        drop(lock);
+    }
+
+    // ------------------------------------ a logged-in profile, quickly --
+
+    /// Logs profile `name` in to a RealMassive mock; returns the access
+    /// token. The plain "a logged-in profile" of tests about commands rather
+    /// than providers.
+    pub fn login_realmassive(&mut self, srv: &MockServer, name: &str, expires_in: i64) -> String {
+        self.login_realmassive_with(srv, name, expires_in, &[])
+    }
+
+    /// [`TestEnv::login_realmassive`] with extra `login` arguments
+    /// (`--save-credentials`, `--api-url URL`, ...). The refresh token is
+    /// [`rm_initial_refresh`]`(name)`.
+    pub fn login_realmassive_with(
+        &mut self,
+        srv: &MockServer,
+        name: &str,
+        expires_in: i64,
+        extra: &[&str],
+    ) -> String {
+        RealMassive
+            .logged_in(self, srv, name, expires_in, extra)
+            .access
+    }
+
+    /// `tokctl login` of a RealMassive profile at `base` with the password
+    /// on stdin; asserts success.
+    pub fn rm_login(
+        &self,
+        name: &str,
+        base: &str,
+        (user, password): (&str, &str),
+        extra: &[&str],
+    ) -> Output {
+        let out = self
+            .tokctl()
+            .args(["login", "-p", name, "--provider", "realmassive"])
+            .args(["--base-url", base, "--username", user, "--password-stdin"])
+            .args(extra)
+            .write_stdin(format!("{password}\n"))
+            .output()
+            .unwrap();
+        self.assert_ok(&out);
+        out
+    }
+
+    /// Mocks RealMassive's refresh of `profile`'s first refresh token (as
+    /// [`TestEnv::login_realmassive`] stored it), answering a new access token
+    /// labelled `label` that lives `expires_in` s and no new refresh token.
+    /// Returns the token and the mock.
+    pub fn rm_refresh_answers<'a>(
+        &mut self,
+        srv: &'a MockServer,
+        profile: &str,
+        label: &str,
+        expires_in: i64,
+    ) -> (String, httpmock::Mock<'a>) {
+        let access = self.rm_access(label, expires_in);
+        let body = rm_refresh_body(&access, None, expires_in);
+        let m = mock_rm_refresh(srv, &rm_initial_refresh(profile), 200, body);
+        (access, m)
+    }
+
+    /// A new RealMassive-style access token (an unsigned JWT expiring in
+    /// `expires_in` seconds), planted. `label` keeps tokens apart.
+    pub fn rm_access(&mut self, label: &str, expires_in: i64) -> String {
+        self.plant(&RealMassive.access_token(label, expires_in))
+    }
+
+    /// A planted RealMassive refresh token.
+    pub fn rm_refresh(&mut self, label: &str) -> String {
+        self.plant(&RealMassive.refresh_token(label).unwrap())
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Reads a file's bytes, if it exists.
 pub fn read(path: &Path) -> Option<Vec<u8>> {
     std::fs::read(path).ok()
+}
+
+/// `s` with every character that is not a letter or digit escaped, for
+/// building a regular expression around it.
+pub fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
+
+/// The value of `key:` in `info`'s text form.
+pub fn text_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}:")))
+        .map(str::trim)
 }
 
 /// A JWT-shaped token (unsigned) with the given claims.
@@ -171,151 +452,6 @@ pub fn http_date(t: i64) -> String {
     format!("{day}, {d} {month} {y} {time} GMT")
 }
 
-pub const RM_PASSWORD: &str = "correct horse battery staple";
-pub const RM_USER_ID: &str = "1295335289799050885";
-
-/// The body RealMassive's login answers with (docs/providers/realmassive.md, "Login").
-pub fn rm_login_body(access: &str, refresh: &str, expires_in: i64) -> Value {
-    json!({
-        "access_token": access,
-        "avatar": null,
-        "expires_in": expires_in,
-        "plan": null,
-        "refresh_token": refresh,
-        "token_type": "Bearer",
-        "user": {
-            "attributes": {
-                "created": "2016-05-16T19:39:07.185430",
-                "deleted": false,
-                "email": "wayspurrchen@realmassive.com",
-                "tos_status": "ACCEPTED",
-                "updated": "2016-05-16T19:39:15.885950"
-            },
-            "id": RM_USER_ID,
-            "relationships": {"memberships": {"links": {"related": "/users/1295335289799050885/memberships"}}},
-            "type": "users"
-        }
-    })
-}
-
-/// Mocks a successful RealMassive login returning `access`/`refresh`.
-pub fn mock_rm_login<'a>(
-    srv: &'a MockServer,
-    access: &str,
-    refresh: &str,
-    expires_in: i64,
-) -> httpmock::Mock<'a> {
-    let body = rm_login_body(access, refresh, expires_in);
-    srv.mock(|when, then| {
-        when.method(POST)
-            .path("/accounts/login")
-            .header("content-type", "application/json")
-            .json_body(json!({"email": "wayspurrchen@realmassive.com", "password": RM_PASSWORD}));
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(body);
-    })
-}
-
-impl TestEnv {
-    /// Logs profile `name` in to a RealMassive mock; returns the access token.
-    pub fn login_realmassive(&mut self, srv: &MockServer, name: &str, expires_in: i64) -> String {
-        self.login_realmassive_with(srv, name, expires_in, &[])
-    }
-
-    /// [`TestEnv::login_realmassive`] with extra `login` arguments
-    /// (`--save-credentials`, `--api-url URL`, ...). The refresh token is
-    /// [`rm_initial_refresh`]`(name)`.
-    pub fn login_realmassive_with(
-        &mut self,
-        srv: &MockServer,
-        name: &str,
-        expires_in: i64,
-        extra: &[&str],
-    ) -> String {
-        let access = self.plant(&fake_jwt(json!({"iss":"realmassive","sub":"wayspurrchen@realmassive.com","exp": now() + expires_in})));
-        let refresh = self.plant(&rm_initial_refresh(name));
-        self.plant(RM_PASSWORD);
-        let mut m = mock_rm_login(srv, &access, &refresh, expires_in);
-        let out = self.rm_login(
-            name,
-            &srv.base_url(),
-            ("wayspurrchen@realmassive.com", RM_PASSWORD),
-            extra,
-        );
-        self.assert_no_secret(&out);
-        m.assert();
-        m.delete();
-        access
-    }
-}
-
-impl TestEnv {
-    /// `tokctl login` of a RealMassive profile at `base` with the password
-    /// on stdin; asserts success.
-    pub fn rm_login(
-        &self,
-        name: &str,
-        base: &str,
-        (user, password): (&str, &str),
-        extra: &[&str],
-    ) -> std::process::Output {
-        let out = self
-            .tokctl()
-            .args(["login", "-p", name, "--provider", "realmassive"])
-            .args(["--base-url", base, "--username", user, "--password-stdin"])
-            .args(extra)
-            .write_stdin(format!("{password}\n"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "login failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-}
-
-/// The refresh token [`TestEnv::login_realmassive`] stores for `profile`.
-pub fn rm_initial_refresh(profile: &str) -> String {
-    format!("rm-refresh-{profile}-initial")
-}
-
-/// A RealMassive refresh answer ("similar to the login payload"); `refresh`
-/// `None` leaves `refresh_token` out, as the server may.
-pub fn rm_refresh_body(access: &str, refresh: Option<&str>, expires_in: i64) -> Value {
-    let mut v = rm_login_body(access, refresh.unwrap_or(""), expires_in);
-    if refresh.is_none() {
-        v.as_object_mut().unwrap().remove("refresh_token");
-    }
-    v
-}
-
-/// A JSON:API error body, the shape RealMassive uses.
-pub fn jsonapi_error(status: u16, title: &str, detail: &str) -> Value {
-    json!({"errors": [{"status": status.to_string(), "title": title, "detail": detail}]})
-}
-
-/// Mocks `POST /accounts/refresh` for the refresh token `old`, answering
-/// `status` with the JSON `body`.
-pub fn mock_rm_refresh<'a>(
-    srv: &'a MockServer,
-    old: &str,
-    status: u16,
-    body: Value,
-) -> httpmock::Mock<'a> {
-    srv.mock(|when, then| {
-        when.method(POST)
-            .path("/accounts/refresh")
-            .header("content-type", "application/json")
-            .json_body(json!({ "refresh_token": old }));
-        then.status(status)
-            .header("content-type", "application/json")
-            .json_body(body);
-    })
-}
-
 /// A catch-all mock: any request the other mocks did not take lands here,
 /// so `assert_calls(0)` proves nothing else was asked.
 pub fn mock_anything_else(srv: &MockServer) -> httpmock::Mock<'_> {
@@ -331,113 +467,6 @@ pub fn closed_port_url() -> String {
     let port = l.local_addr().unwrap().port();
     drop(l);
     format!("http://127.0.0.1:{port}")
-}
-
-impl TestEnv {
-    /// A new RealMassive-style access token (an unsigned JWT expiring in
-    /// `expires_in` seconds), planted. `label` keeps tokens apart.
-    pub fn rm_access(&mut self, label: &str, expires_in: i64) -> String {
-        self.plant(&fake_jwt(json!({
-            "iss": "realmassive",
-            "sub": "wayspurrchen@realmassive.com",
-            "jti": label,
-            "exp": now() + expires_in,
-        })))
-    }
-
-    /// A planted refresh token.
-    pub fn rm_refresh(&mut self, label: &str) -> String {
-        self.plant(&format!("rm-refresh-{label}"))
-    }
-
-    /// Runs `cmd`; asserts success and that no planted secret was printed.
-    pub fn ok(&self, cmd: &mut Command) -> std::process::Output {
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "expected success, got {:?}\nstdout: {}\nstderr: {}",
-            out.status,
-            stdout(&out),
-            stderr(&out)
-        );
-        self.assert_no_secret(&out);
-        out
-    }
-
-    /// Runs a command whose job is to print a token (`print-header`,
-    /// `exec`, `info --show-tokens`): asserts success and that stderr holds
-    /// no planted secret; stdout is the caller's to check.
-    pub fn ok_revealing(&self, cmd: &mut Command) -> std::process::Output {
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "expected success, got {:?}\nstdout: {}\nstderr: {}",
-            out.status,
-            stdout(&out),
-            stderr(&out)
-        );
-        let err = stderr(&out);
-        for s in &self.secrets {
-            assert!(!err.contains(s.as_str()), "secret {s:?} in stderr:\n{err}");
-        }
-        out
-    }
-
-    /// `tokctl ARGS` that prints a token, see [`TestEnv::ok_revealing`].
-    pub fn run_revealing(&self, args: &[&str]) -> std::process::Output {
-        self.ok_revealing(self.tokctl().args(args))
-    }
-
-    /// Runs `cmd`; asserts exit `code`, an empty stdout, and that no planted
-    /// secret was printed.
-    pub fn fails(&self, cmd: &mut Command, code: i32) -> std::process::Output {
-        let out = cmd.output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "wrong exit status\nstdout: {}\nstderr: {}",
-            stdout(&out),
-            stderr(&out)
-        );
-        assert_eq!(stdout(&out), "", "stdout must stay empty on errors");
-        self.assert_no_secret(&out);
-        out
-    }
-
-    /// `tokctl ARGS`, expected to succeed.
-    pub fn run_ok(&self, args: &[&str]) -> std::process::Output {
-        self.ok(self.tokctl().args(args))
-    }
-
-    /// `tokctl ARGS`, expected to fail with `code`.
-    pub fn run_fails(&self, args: &[&str], code: i32) -> std::process::Output {
-        self.fails(self.tokctl().args(args), code)
-    }
-
-    pub fn secrets_path(&self) -> PathBuf {
-        self.data_dir().join("secrets.json")
-    }
-
-    pub fn cache_path(&self, profile: &str) -> PathBuf {
-        self.data_dir()
-            .join("cache")
-            .join(format!("{profile}.json"))
-    }
-
-    /// Repoints a profile's `base_url` in the profile file.
-    pub fn set_base_url(&self, from: &str, to: &str) {
-        let text = self.config_text();
-        assert!(text.contains(from), "{from} not in config:\n{text}");
-        self.write_config(&text.replace(from, to));
-    }
-}
-
-pub fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-pub fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Unix permission bits of a path.
@@ -494,74 +523,6 @@ pub fn parse_rfc3339(s: &str) -> i64 {
     let days = era * 146_097 + doe - 719_468;
     days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
 }
-impl TestEnv {
-    /// Asserts a failed run as README.md ("Exit codes") promises it: exit
-    /// `code`, nothing on stdout, a `tokctl: error:` line, and no planted
-    /// secret anywhere.
-    /// Returns stderr for the test's own checks.
-    pub fn assert_failed(&self, out: &std::process::Output, code: i32) -> String {
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(code), "stderr:\n{stderr}");
-        assert!(
-            out.stdout.is_empty(),
-            "stdout must stay empty on failure: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert!(stderr.contains("tokctl: error: "), "{stderr}");
-        self.assert_no_secret(out);
-        stderr
-    }
-
-    /// Asserts a successful run with no planted secret on stderr (stdout may
-    /// carry the token the command was asked for); returns stdout.
-    pub fn assert_ok(&self, out: &std::process::Output) -> String {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "exit {:?}, stderr:\n{stderr}",
-            out.status.code()
-        );
-        for s in &self.secrets {
-            assert!(
-                !stderr.contains(s.as_str()),
-                "secret {s:?} leaked on stderr:\n{stderr}"
-            );
-        }
-        String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-    }
-
-    /// The raw bytes of secrets.json, to prove a failure left it alone.
-    pub fn secrets_bytes(&self) -> Option<Vec<u8>> {
-        read(&self.data_dir().join("secrets.json"))
-    }
-}
-
-impl TestEnv {
-    /// Checks every `print-header` format of `profile` against `access` (the
-    /// scheme always spelt `Bearer`); returns the JSON form for further checks.
-    pub fn assert_header_formats(&self, profile: &str, access: &str) -> Value {
-        let run = |format: &str| {
-            let out = self
-                .tokctl()
-                .args(["print-header", "-p", profile, "--format", format])
-                .output()
-                .unwrap();
-            self.assert_ok(&out)
-        };
-        assert_eq!(run("header"), format!("Authorization: Bearer {access}\n"));
-        assert_eq!(run("token"), format!("{access}\n"));
-        assert_eq!(
-            run("curl"),
-            format!("header = \"Authorization: Bearer {access}\"\n")
-        );
-        let v: Value = serde_json::from_str(&run("json")).unwrap();
-        assert_eq!(v["access_token"], access);
-        assert_eq!(v["token_type"], "Bearer");
-        assert_eq!(v["header"], format!("Authorization: Bearer {access}"));
-        v
-    }
-}
-
 /// A POST to `path` whose JSON body is exactly `request`, answered with
 /// `status` and the JSON `answer`: the shape of every bespoke API exchange.
 pub fn mock_json_exchange<'a>(
@@ -597,4 +558,9 @@ pub fn mock_post_answer<'a>(
             .header("content-type", content_type)
             .body(body);
     })
+}
+
+/// Asserts that `haystack` (usually stderr) contains `needle`.
+pub fn assert_contains(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "{needle:?} not in:\n{haystack}");
 }
