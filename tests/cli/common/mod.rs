@@ -8,7 +8,8 @@
 //! * `mock_api`: the project's mock server as a child process; `oidc`: a
 //!   real OpenID Connect server; `child`: what both share.
 //! * `interactive`: a tokctl process driven while it runs (auth-code and
-//!   device flows).
+//!   device flows); `clients`: programs that call tokctl themselves (git,
+//!   kubectl), with `git_server` and `kube_server` to talk to.
 
 #![allow(dead_code)] // each test module uses a different subset
 
