@@ -12,7 +12,8 @@ use std::time::Duration;
 ///
 /// `print-header` and `exec` run before every API call a script makes, and
 /// building clap's whole command tree costs more than the rest of
-/// `print-header` put together. So when one of them is named, the arguments
+/// `print-header` put together. Their plain shapes are read without clap
+/// (`crate::fast_args`). Otherwise, when one of them is named, the arguments
 /// are first parsed against a tree holding only the global options and that
 /// subcommand. Success there means the full tree parses them the same way
 /// (its other subcommands could only claim a token the narrow tree rejects);
@@ -20,7 +21,9 @@ use std::time::Duration;
 /// the usual help and errors.
 pub fn parse() -> Cli {
     let args: Vec<OsString> = std::env::args_os().collect();
-    parse_narrow(&args).unwrap_or_else(|| Cli::parse_from(args))
+    crate::fast_args::parse(&args, |name| std::env::var_os(name))
+        .or_else(|| parse_narrow(&args))
+        .unwrap_or_else(|| Cli::parse_from(args))
 }
 
 fn parse_narrow(args: &[OsString]) -> Option<Cli> {
@@ -83,7 +86,7 @@ pub struct GlobalArgs {
 
     /// Time limit for each HTTP request (30s, 2m, ...)
     #[arg(long, global = true, env = "TOKCTL_TIMEOUT", value_name = "DURATION",
-          default_value = "30s", value_parser = parse_duration)]
+          default_value = DEFAULT_TIMEOUT, value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// Extra trusted CA certificates (PEM), besides the system roots
@@ -242,7 +245,7 @@ pub struct InfoArgs {
 #[derive(Debug, Args, Clone)]
 pub struct TokenArgs {
     /// Refresh first when the token expires sooner than this
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_MIN_VALID, value_parser = parse_duration)]
     pub min_valid: Duration,
 }
 
@@ -253,7 +256,7 @@ pub struct PrintHeaderArgs {
     #[arg(long, value_name = "FORMAT", default_value = "header")]
     pub format: HeaderFormat,
     /// Header name
-    #[arg(long, value_name = "NAME", default_value = "Authorization")]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_HEADER)]
     pub header: String,
     #[command(flatten)]
     pub token: TokenArgs,
@@ -546,7 +549,15 @@ pub fn value_name<T: ValueEnum>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+/// `--timeout` when not given.
+pub const DEFAULT_TIMEOUT: &str = "30s";
+/// `--min-valid` when not given.
+pub const DEFAULT_MIN_VALID: &str = "60s";
+/// `print-header --header` when not given.
+pub const DEFAULT_HEADER: &str = "Authorization";
+
+/// A duration as `--timeout` and `--min-valid` take it.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (try 30s, 5m, 1h)"))
 }
 
