@@ -1,12 +1,16 @@
 //! tokctl: log in once, keep tokens in the OS keychain, print a fresh bearer
 //! token whenever a script needs one.
 
+// The entry point is `main` below, not std's runtime start (see there).
+#![cfg_attr(not(test), no_main)]
+
 mod cli;
 mod commands;
 mod config;
 mod ctx;
 mod docs;
 mod error;
+mod fast_args;
 mod fsutil;
 mod helpers;
 mod http;
@@ -17,10 +21,43 @@ mod session;
 mod store;
 mod token;
 
-use std::process::ExitCode;
+/// The process entry point, called by the C runtime.
+///
+/// std's own start-up spends more on `print-header` than tokctl's work does:
+/// to label stack overflows it asks glibc for the main thread's stack, which
+/// reads and `sscanf`s `/proc/self/maps` line by line. tokctl needs only the
+/// two things that start-up does for correctness: stdin, stdout and stderr
+/// are open (else the first file opened would become stdout, and the token
+/// would be written into it), and SIGPIPE is ignored (a closed reader is an
+/// `EPIPE` error, handled in [`report`], not death by signal). Both are done
+/// in [`std_start`]. A stack overflow still hits the kernel's guard gap; it
+/// ends in SIGSEGV without std's one-line message.
+#[cfg_attr(not(test), unsafe(no_mangle))]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    std_start();
+    let code = run();
+    // std's runtime would flush stdout on return; nothing else does here.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    code.into()
+}
 
-fn main() -> ExitCode {
-    ExitCode::from(run())
+/// What std's start-up does on Unix that tokctl relies on: a closed standard
+/// descriptor is reopened on `/dev/null`, and SIGPIPE is ignored. (Child
+/// processes still start with SIGPIPE at its default: std's spawn resets it.)
+fn std_start() {
+    // SAFETY: plain system calls on fds 0-2 and a NUL-terminated path,
+    // before any other thread or file exists.
+    unsafe {
+        for fd in 0..3 {
+            if libc::fcntl(fd, libc::F_GETFD) == -1
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+                && libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) == -1
+            {
+                libc::abort();
+            }
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
 }
 
 fn run() -> u8 {

@@ -16,6 +16,7 @@ mod oauth2;
 mod print_header;
 mod realmassive;
 mod security;
+mod startup;
 mod storage;
 mod use_profile;
 mod vivacity;
