@@ -49,7 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             break
         }
         'tokctl;login' {
-            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider kind (required when the profile is new)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider kind (required when the profile is new): a built-in kind, or NAME for a definition providers/NAME.toml beside the profile file')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Override the provider''s base URL (auth server)')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Override the API base URL (realmassive: where `info --remote` reads the user)')
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Username, e-mail or API key')

@@ -45,7 +45,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokctl;login'= {
-            cand --provider 'Provider kind (required when the profile is new)'
+            cand --provider 'Provider kind (required when the profile is new): a built-in kind, or NAME for a definition providers/NAME.toml beside the profile file'
             cand --base-url 'Override the provider''s base URL (auth server)'
             cand --api-url 'Override the API base URL (realmassive: where `info --remote` reads the user)'
             cand --username 'Username, e-mail or API key'

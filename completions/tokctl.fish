@@ -46,7 +46,7 @@ complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "use" -d 'Make a profi
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "git-credential" -d 'Be git\'s credential helper for a profile'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l provider -d 'Provider kind (required when the profile is new)' -r -f -a "realmassive\t'RealMassive: JSON e-mail/password login, refresh token'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l provider -d 'Provider kind (required when the profile is new): a built-in kind, or NAME for a definition providers/NAME.toml beside the profile file' -r -f -a "realmassive\t'RealMassive: JSON e-mail/password login, refresh token'
 collectiveaccess\t'CollectiveAccess GraphQL `service/Auth`'
 oauth2\t'Any OAuth 2 / OpenID Connect server'
 organicity\t'Organicity accounts (Keycloak, offline tokens)'

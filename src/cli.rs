@@ -107,7 +107,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Authenticate a profile and store its tokens
     #[command(after_long_help = examples(LOGIN_EXAMPLES))]
-    Login(LoginArgs),
+    // Boxed: by far the largest variant (clippy::large_enum_variant).
+    Login(Box<LoginArgs>),
     /// Get a new access token now (refresh token, or re-login with saved credentials)
     #[command(after_long_help = examples(REFRESH_EXAMPLES))]
     Refresh(RefreshArgs),
@@ -140,9 +141,10 @@ pub enum Command {
 /// `tokctl login`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LoginArgs {
-    /// Provider kind (required when the profile is new)
-    #[arg(long, value_name = "KIND")]
-    pub provider: Option<ProviderKind>,
+    /// Provider kind (required when the profile is new): a built-in kind, or
+    /// NAME for a definition providers/NAME.toml beside the profile file
+    #[arg(long, value_name = "KIND", value_parser = crate::providers::kind::ProviderNameParser)]
+    pub provider: Option<crate::providers::kind::ProviderName>,
 
     /// Override the provider's base URL (auth server)
     #[arg(long, value_name = "URL")]

@@ -8,6 +8,7 @@
 use crate::cli::{ClientAuth, Flow, ProviderKind, StoreKind, value_name};
 use crate::error::{Failure, config};
 use crate::fsutil;
+use crate::providers::kind::ProviderName;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -122,7 +123,7 @@ fn check_owner_and_mode(path: &Path, meta: &std::fs::Metadata) -> std::io::Resul
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     /// Which API this profile speaks.
-    pub provider: ProviderKind,
+    pub provider: ProviderName,
     /// Auth server base URL (provider default when absent).
     pub base_url: Option<String>,
     /// API base URL (realmassive's user entity).
@@ -161,9 +162,9 @@ pub struct OAuthSettings {
 
 impl Profile {
     /// A new profile of `provider` with nothing else set.
-    pub fn new(provider: ProviderKind) -> Self {
+    pub fn new(provider: impl Into<ProviderName>) -> Self {
         Profile {
-            provider,
+            provider: provider.into(),
             base_url: None,
             api_url: None,
             username: None,
@@ -266,7 +267,7 @@ impl Config {
             name,
         };
         let provider = r
-            .enum_val::<ProviderKind>("provider")?
+            .provider()?
             .ok_or_else(|| bad_file(&self.path, &format!("profile '{name}' has no `provider`")))?;
         Ok(Profile {
             provider,
@@ -314,7 +315,7 @@ impl Config {
             .expect("checked at load");
         let o = &p.oauth;
         let strings: [(&str, Option<String>); 16] = [
-            ("provider", Some(value_name(&p.provider))),
+            ("provider", Some(p.provider.to_string())),
             ("base_url", p.base_url.clone()),
             ("api_url", p.api_url.clone()),
             ("username", p.username.clone()),
@@ -464,6 +465,27 @@ impl Reader<'_> {
         }
     }
 
+    /// A built-in kind, or the name of a provider definition (whose file
+    /// is read only when the provider is needed).
+    fn provider(&self) -> Result<Option<ProviderName>, Failure> {
+        let Some(s) = self.string("provider")? else {
+            return Ok(None);
+        };
+        ProviderName::parse(&s).map(Some).ok_or_else(|| {
+            let names: Vec<String> = ProviderKind::value_variants()
+                .iter()
+                .map(value_name)
+                .collect();
+            self.wrong(
+                "provider",
+                &format!(
+                    "one of {}, or the name of a provider definition (a-z, 0-9, '-', '_')",
+                    names.join(", ")
+                ),
+            )
+        })
+    }
+
     fn enum_val<T: ValueEnum>(&self, key: &str) -> Result<Option<T>, Failure> {
         let Some(s) = self.string(key)? else {
             return Ok(None);
@@ -587,7 +609,7 @@ username = "me@example.com" # my login
         for text in [
             "[profiles.a\nprovider=",
             "profiles = 3",
-            "[profiles.a]\nprovider = \"nope\"",
+            "[profiles.a]\nprovider = \"no pe\"",
             "[profiles.a]\nprovider = \"realmassive\"\ncache = \"yes\"",
             "[profiles.a]\nusername = \"x\"",
         ] {

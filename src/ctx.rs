@@ -21,6 +21,9 @@ pub struct Ctx {
     pub global: GlobalArgs,
     pub config_path: PathBuf,
     pub data_dir: PathBuf,
+    /// Where provider definitions live: `TOKCTL_PROVIDERS_DIR`, else
+    /// `providers/` beside the profile file.
+    pub providers_dir: PathBuf,
     http: OnceCell<Http>,
     auto_store: OnceCell<StoreKind>,
 }
@@ -41,10 +44,19 @@ impl Ctx {
             Some(p) => PathBuf::from(p),
             None => dirs()?.data_dir().join("tokctl"),
         };
+        let providers_dir = match std::env::var_os("TOKCTL_PROVIDERS_DIR").filter(|v| !v.is_empty())
+        {
+            Some(p) => PathBuf::from(p),
+            None => config_path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("providers"),
+        };
         Ok(Ctx {
             global,
             config_path,
             data_dir,
+            providers_dir,
             http: OnceCell::new(),
             auto_store: OnceCell::new(),
         })

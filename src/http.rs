@@ -117,18 +117,35 @@ impl Http {
 
     /// GET `url`.
     pub fn get(&self, url: &str, auth: Auth<'_>) -> Result<Response, Failure> {
-        self.send(reqwest::Method::GET, url, auth, Body::Empty)
+        self.send(reqwest::Method::GET, url, &[], auth, Body::Empty)
     }
 
     /// POST `body` to `url`.
     pub fn post(&self, url: &str, auth: Auth<'_>, body: Body<'_>) -> Result<Response, Failure> {
-        self.send(reqwest::Method::POST, url, auth, body)
+        self.send(reqwest::Method::POST, url, &[], auth, body)
+    }
+
+    /// Any `method` with extra `headers` (which may replace `Content-Type`),
+    /// for provider definitions. The header values may hold secrets: like
+    /// bodies, they are never logged.
+    pub fn request(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, Secret<String>)],
+        auth: Auth<'_>,
+        body: Body<'_>,
+    ) -> Result<Response, Failure> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| config(format!("invalid HTTP method '{}'", sanitize(method))))?;
+        self.send(method, url, headers, auth, body)
     }
 
     fn send(
         &self,
         method: reqwest::Method,
         url: &str,
+        headers: &[(String, Secret<String>)],
         auth: Auth<'_>,
         body: Body<'_>,
     ) -> Result<Response, Failure> {
@@ -143,14 +160,26 @@ impl Http {
             Auth::Bearer(t) => req.header("Authorization", format!("Bearer {}", t.expose())),
             Auth::Basic(id, secret) => req.header("Authorization", basic_header(id, secret)),
         };
+        let own_type = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.expose().as_str());
+        }
+        let content_type = |req: reqwest::blocking::RequestBuilder, ct: &str| {
+            if own_type {
+                req
+            } else {
+                req.header("Content-Type", ct)
+            }
+        };
         req = match body {
             Body::Empty => req,
-            Body::Json(v) => req
-                .header("Content-Type", "application/json")
+            Body::Json(v) => content_type(req, "application/json")
                 .body(serde_json::to_vec(v).expect("json serializes")),
-            Body::Form(fields) => req
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(form_encode(fields)),
+            Body::Form(fields) => {
+                content_type(req, "application/x-www-form-urlencoded").body(form_encode(fields))
+            }
         };
         let sent_at = now();
         let start = Instant::now();
@@ -402,6 +431,15 @@ pub fn redact_url(u: &Url) -> String {
         .collect();
     r.query_pairs_mut().clear().extend_pairs(pairs);
     r.to_string()
+}
+
+/// An RFC 9110 field name (a `token`): anything else would make a line
+/// that is not a header, e.g. `: Bearer …` for an empty name.
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// `application/x-www-form-urlencoded` serialization.

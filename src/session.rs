@@ -8,7 +8,6 @@
 //! store; only then write the access token to the cache and hand it out. A
 //! process killed at any point leaves either the old or the new tokens.
 
-use crate::cli::value_name;
 use crate::config::{Profile, Stamp};
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, login_required};
@@ -125,7 +124,7 @@ impl<'a> Session<'a> {
             ));
             return Ok(t);
         }
-        let provider = providers::build(&self.profile)?;
+        let provider = providers::build(&self.profile, &self.ctx.providers_dir)?;
         let mut secrets = self.load_secrets()?;
         // A rejected refresh token may have been replaced by another process
         // (a concurrent login, or a renewal that outlived our lock wait):
@@ -227,7 +226,7 @@ impl<'a> Session<'a> {
                     format!(
                         "profile '{}' cannot renew its token: {} issues no refresh token and no credentials are saved to log in again",
                         self.name,
-                        value_name(&self.profile.provider)
+                        self.profile.provider
                     ),
                 )
                 .hint(format!(

@@ -4,6 +4,7 @@
 use crate::cli::{InfoArgs, value_name};
 use crate::ctx::Ctx;
 use crate::providers;
+use crate::providers::kind::ProviderName;
 use crate::token::{RefreshExpiry, decode_jwt, human_span, now, rfc3339};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use std::time::Duration;
 pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
     let (_, session) = super::open_session(ctx)?;
     let p = &session.profile;
-    let provider = providers::build(p)?;
+    let provider = providers::build(p, &ctx.providers_dir)?;
     let secrets = session.store().load(&session.name)?;
     let rec = session.cached().unwrap_or_default();
     let access = session.current_access()?;
@@ -20,7 +21,11 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
 
     let mut v = Map::new();
     v.insert("profile".into(), json!(session.name));
-    v.insert("provider".into(), json!(value_name(&p.provider)));
+    v.insert("provider".into(), json!(p.provider.to_string()));
+    if let ProviderName::Defined(kind) = &p.provider {
+        let file = providers::defined::path(&ctx.providers_dir, kind);
+        v.insert("definition".into(), json!(file.display().to_string()));
+    }
     let endpoints: Map<String, Value> = provider
         .endpoints()
         .into_iter()
@@ -135,6 +140,7 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
 const TEXT_ORDER: &[&str] = &[
     "profile",
     "provider",
+    "definition",
     "user",
     "user_details",
     "store",

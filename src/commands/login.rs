@@ -10,15 +10,20 @@ use crate::ctx::{Ctx, check_profile_name};
 use crate::error::{Failure, usage};
 use crate::http::check_url;
 use crate::lock::ProfileLock;
+use crate::providers::kind::ProviderName;
 use crate::providers::{self, Credentials, Interaction};
 use crate::secret::Secret;
 use crate::session::{Session, Via};
 use crate::store::StoredSecrets;
 use crate::token::{human_span, now, rfc3339};
+use clap::ValueEnum;
 use std::io::{BufRead, IsTerminal};
 
 /// Logs a profile in.
 pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
+    if let Some(ProviderName::Defined(kind)) = &args.provider {
+        known_kind(ctx, kind)?;
+    }
     let mut cfg = ctx.load_config()?;
     let name = login_profile_name(ctx, &cfg)?;
     let stored = if cfg.contains(&name) {
@@ -26,7 +31,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
-    let mut profile = match (stored.clone(), args.provider) {
+    let mut profile = match (stored.clone(), args.provider.clone()) {
         (Some(p), _) => p,
         (None, Some(kind)) => Profile::new(kind),
         (None, None) => {
@@ -44,10 +49,10 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     let store_kind = ctx.resolve_auto(ctx.store_kind(&profile));
     profile.store = Some(store_kind);
 
-    let mut provider = providers::build(&profile)?;
+    let mut provider = providers::build(&profile, &ctx.providers_dir)?;
     if let Some(found) = provider.discover(ctx.http())? {
         profile.oauth = found;
-        provider = providers::build(&profile)?;
+        provider = providers::build(&profile, &ctx.providers_dir)?;
     }
     let caps = provider.caps();
     let session = Session::open(ctx, name.clone(), profile.clone());
@@ -59,12 +64,10 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         ..Credentials::default()
     };
     if caps.needs_username && creds.username.is_none() {
-        creds.username = Some(prompt_line("Username: ").map_err(|_| {
-            usage(format!(
-                "{} needs --username",
-                value_name(&profile.provider)
-            ))
-        })?);
+        creds.username = Some(
+            prompt_line("Username: ")
+                .map_err(|_| usage(format!("{} needs --username", profile.provider)))?,
+        );
         profile.username = creds.username.clone();
     }
     if caps.needs_password {
@@ -73,7 +76,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         // Reading the line anyway would hand it to the client secret below.
         return Err(usage(format!(
             "this {} login takes no password, so --password-stdin has nothing to read",
-            value_name(&profile.provider)
+            profile.provider
         ))
         .hint("give a client secret with --client-secret-stdin or TOKCTL_CLIENT_SECRET")
         .into());
@@ -165,6 +168,27 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// `--provider NAME` for a kind that is neither built in nor defined is a
+/// usage error that lists the kinds there are.
+fn known_kind(ctx: &Ctx, kind: &str) -> Result<(), Failure> {
+    if providers::defined::path(&ctx.providers_dir, kind).exists() {
+        return Ok(());
+    }
+    let builtin = ProviderKind::value_variants().iter().map(value_name);
+    let defined = providers::defined::names(&ctx.providers_dir);
+    let defined_list = if defined.is_empty() {
+        "none".to_string()
+    } else {
+        defined.join(", ")
+    };
+    Err(usage(format!(
+        "invalid value '{kind}' for '--provider <KIND>': there is no built-in kind and no definition {} of that name; built-in kinds: {}; defined kinds: {defined_list}",
+        providers::defined::path(&ctx.providers_dir, kind).display(),
+        builtin.collect::<Vec<_>>().join(", ")
+    ))
+    .hint("a definition is a file providers/NAME.toml beside the profile file; see docs/provider-definitions.md"))
+}
+
 /// `-p`, else the only/default profile when it exists, else `default`.
 fn login_profile_name(ctx: &Ctx, cfg: &Config) -> Result<String, Failure> {
     if let Some(p) = &ctx.global.profile {
@@ -178,8 +202,8 @@ fn login_profile_name(ctx: &Ctx, cfg: &Config) -> Result<String, Failure> {
 
 /// Merges the flags given into the profile, checking URLs.
 fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
-    if let Some(kind) = a.provider {
-        p.provider = kind;
+    if let Some(kind) = &a.provider {
+        p.provider = kind.clone();
     }
     let set_url =
         |slot: &mut Option<String>, v: &Option<String>, flag: &str| -> Result<(), Failure> {
@@ -231,18 +255,23 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
     if !a.scopes.is_empty() {
         p.oauth.scopes = a.scopes.clone();
     }
-    let is_oauth = matches!(p.provider, ProviderKind::Oauth2 | ProviderKind::Organicity);
+    let is_oauth = matches!(
+        p.provider.builtin(),
+        Some(ProviderKind::Oauth2 | ProviderKind::Organicity)
+    );
+    // A definition may send the client id (`{client_id}`).
+    let takes_client_id = is_oauth || matches!(p.provider, ProviderName::Defined(_));
     let oauth_flag = a.issuer.is_some()
         || a.token_url.is_some()
         || a.auth_url.is_some()
         || a.device_url.is_some()
-        || a.client_id.is_some()
+        || (a.client_id.is_some() && !takes_client_id)
         || a.flow.is_some()
         || a.client_auth.is_some();
     if oauth_flag && !is_oauth {
         return Err(usage(format!(
             "OAuth flags (--issuer, --token-url, --client-id, --flow, ...) do not apply to provider '{}'",
-            value_name(&p.provider)
+            p.provider
         )));
     }
     Ok(())
@@ -342,7 +371,7 @@ fn report(
     scope: Option<&str>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let provider = value_name(&s.profile.provider);
+    let provider = s.profile.provider.to_string();
     let store = s.store().name();
     if json {
         let v = serde_json::json!({

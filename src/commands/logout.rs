@@ -40,7 +40,8 @@ fn logout_one(ctx: &Ctx, s: &Session, keep_credentials: bool) -> anyhow::Result<
         .remove(&s.name)
         .map_err(|e| crate::error::config(format!("cannot remove the token cache: {e}")))?;
     if tokens.access_token.is_some() || tokens.refresh_token.is_some() {
-        let revoked = providers::build(&s.profile).and_then(|p| p.revoke(ctx.http(), &tokens));
+        let revoked = providers::build(&s.profile, &ctx.providers_dir)
+            .and_then(|p| p.revoke(ctx.http(), &tokens));
         if let Err(e) = revoked {
             ctx.notice(&format!(
                 "warning: could not revoke the tokens at the server: {e}"

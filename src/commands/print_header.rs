@@ -7,6 +7,7 @@ use crate::cli::{HeaderFormat, PrintHeaderArgs};
 use crate::ctx::Ctx;
 use crate::error::{sanitize, usage};
 use crate::helpers::kube;
+use crate::http::is_header_name;
 use crate::secret::Secret;
 use crate::token::{AccessToken, rfc3339};
 
@@ -73,18 +74,9 @@ fn print(
     Ok(0)
 }
 
-/// An RFC 9110 field name (a `token`): anything else would print a line
-/// that is not a header, e.g. `: Bearer …` for an empty name.
-fn is_header_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::is_header_name;
+    use crate::http::is_header_name;
 
     #[test]
     fn header_names() {

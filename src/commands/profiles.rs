@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, args: &ProfilesArgs) -> anyhow::Result<u8> {
         rows.push(json!({
             "name": name,
             "default": default.as_deref() == Some(name.as_str()),
-            "provider": value_name(&p.provider),
+            "provider": p.provider.to_string(),
             "user": rec.as_ref().and_then(|r| r.user.as_ref()).and_then(|u| u.label()).or(p.username.as_deref()),
             "store": value_name(&ctx.store_kind(&p)),
             "state": state,

@@ -6,6 +6,8 @@
 //! what to persist. Optional operations default to "unsupported".
 
 pub mod collectiveaccess;
+pub mod defined;
+pub mod kind;
 pub mod makeshift;
 pub mod oauth2;
 pub mod realmassive;
@@ -17,7 +19,9 @@ use crate::error::{Failure, Kind, remote};
 use crate::http::{Http, Response};
 use crate::secret::Secret;
 use crate::token::{RefreshExpiry, TokenSet, UserInfo, claim_i64};
+use kind::ProviderName;
 use serde_json::Value;
+use std::path::Path;
 
 /// What a provider can do, for the session layer's renewal policy.
 #[derive(Debug, Clone, Copy, Default)]
@@ -155,10 +159,22 @@ pub struct Revocable {
     pub client_secret: Option<Secret<String>>,
 }
 
-/// Builds the provider for a profile. The match is exhaustive, so a new
-/// kind does not compile until it is wired in here.
-pub fn build(profile: &Profile) -> Result<Box<dyn Provider>, Failure> {
-    Ok(match profile.provider {
+/// Builds the provider for a profile; a defined kind's file is read (from
+/// `providers_dir`) now, and only now. The match is exhaustive, so a new
+/// built-in kind does not compile until it is wired in here.
+pub fn build(profile: &Profile, providers_dir: &Path) -> Result<Box<dyn Provider>, Failure> {
+    let kind = match &profile.provider {
+        ProviderName::Defined(name) => {
+            return Ok(Box::new(defined::Defined::new(
+                profile,
+                name,
+                providers_dir,
+            )?));
+        }
+        ProviderName::Builtin(kind) => *kind,
+    };
+    defined::check_not_shadowed(providers_dir, kind)?;
+    Ok(match kind {
         ProviderKind::Realmassive => Box::new(realmassive::RealMassive::new(profile)),
         ProviderKind::Collectiveaccess => {
             Box::new(collectiveaccess::CollectiveAccess::new(profile)?)

@@ -102,7 +102,7 @@ impl Settings {
             o.scopes.clone()
         };
         Settings {
-            kind: p.provider,
+            kind: p.provider.builtin().unwrap_or(ProviderKind::Oauth2),
             raw: o.clone(),
             issuer,
             endpoints,
