@@ -4,6 +4,7 @@
 //! variables, GraphQL errors, a refresh token past its `exp` never sent.
 
 use crate::common::contract::provider_contract;
+use crate::common::definitions::HOSTILE_PASSWORDS;
 use crate::common::fixtures::collectiveaccess::*;
 use crate::common::*;
 use httpmock::prelude::*;
@@ -82,16 +83,7 @@ fn login_stores_both_expiries_from_the_jwts_and_the_user() {
 fn special_character_passwords_travel_only_as_variables() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
-    let passwords = [
-        r#"a"b\c$d{e}f"#,
-        "пароль🔑",
-        r#"") { evil }"#,
-        r#"x", password: "y"#,
-        "$password",
-        "}}}{{{",
-        "tab\there 'single' `back`",
-    ];
-    for (i, password) in passwords.iter().enumerate() {
+    for (i, password) in HOSTILE_PASSWORDS.iter().enumerate() {
         let name = format!("ca{i}");
         let access = env.plant(&ca_jwt(&format!("{name}-a"), now() + 600));
         let refresh = env.plant(&ca_jwt(&format!("{name}-r"), now() + 86_400));

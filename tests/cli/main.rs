@@ -5,6 +5,7 @@ mod common;
 
 mod collectiveaccess;
 mod concurrency;
+mod definitions;
 mod errors;
 mod exec;
 mod git_credential;

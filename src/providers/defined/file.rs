@@ -75,6 +75,8 @@ pub struct Answer {
     pub refresh_token: Option<String>,
     pub expires_in: Option<String>,
     pub expires_at: Option<String>,
+    /// Seconds; 0 means the refresh token never expires (Keycloak).
+    pub refresh_expires_in: Option<String>,
     pub username: Option<String>,
     pub error: Vec<String>,
 }
@@ -117,6 +119,7 @@ const RESPONSE_KEYS: &[&str] = &[
     "refresh_token",
     "expires_in",
     "expires_at",
+    "refresh_expires_in",
     "username",
     "error",
 ];
@@ -547,6 +550,7 @@ impl Reader<'_> {
             refresh_token: self.pointer(t, "refresh_token")?,
             expires_in: self.pointer(t, "expires_in")?,
             expires_at: self.pointer(t, "expires_at")?,
+            refresh_expires_in: self.pointer(t, "refresh_expires_in")?,
             username: self.pointer(t, "username")?,
             error,
         })
@@ -785,6 +789,21 @@ path = "/v2/me"
         for bad in ["a", "/a~", "/a~2", "#/a"] {
             assert!(check_pointer(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_shipped_example_loads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/providers");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            if let Err(p) = parse(&text) {
+                panic!("{}: {p}", path.display());
+            }
+            n += 1;
+        }
+        assert!(n >= 5, "{n} examples");
     }
 
     #[test]

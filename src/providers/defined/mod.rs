@@ -249,6 +249,9 @@ impl Defined {
         if let Some(rt) = at(&a.refresh_token).and_then(Value::as_str) {
             shaped["refresh_token"] = json!(rt);
         }
+        if let Some(n) = at(&a.refresh_expires_in).filter(|n| is_number(n)) {
+            shaped["refresh_expires_in"] = n.clone();
+        }
         if let Some(n) = at(&a.expires_in).filter(|n| is_number(n)) {
             shaped["expires_in"] = n.clone();
         } else if let Some(t) = at(&a.expires_at).and_then(epoch_seconds) {

@@ -16,6 +16,7 @@
 pub mod child;
 pub mod clients;
 pub mod contract;
+pub mod definitions;
 pub mod fixtures;
 pub mod git_server;
 pub mod interactive;
