@@ -87,8 +87,9 @@ fn read_stamped(path: &Path) -> std::io::Result<Option<(Vec<u8>, Option<Stamp>)>
 
 /// The profile file decides where secrets are sent: one that another user
 /// owns or may write is refused, whatever its content. A symlinked file
-/// (dotfiles) is judged by its target.
-fn check_owner_and_mode(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<()> {
+/// (dotfiles) is judged by its target. Provider definitions follow the
+/// same rule.
+pub(crate) fn check_owner_and_mode(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

@@ -827,3 +827,22 @@ fn with_config_the_folder_is_beside_that_file() {
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("provider = \"acme\""), "{text}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_definition_others_may_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let path = env.install_example("acme.toml", "acme");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let err = env.assert_failed(&login(&env, &srv, "work", "acme", &[]), 5);
+    assert!(
+        err.contains(&format!(
+            "cannot read {}: refusing it: others may write it",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert!(env.config_text().is_empty());
+}

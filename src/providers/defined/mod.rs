@@ -80,8 +80,9 @@ pub fn load(dir: &Path, name: &str) -> Result<Definition, Failure> {
         ))
         .hint("see docs/provider-definitions.md for every key")
     };
-    let meta = match std::fs::metadata(&p) {
-        Ok(m) => m,
+    let cannot_read = |e: std::io::Error| config(format!("cannot read {}: {e}", p.display()));
+    let f = match std::fs::File::open(&p) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(config(format!(
                 "provider definition {} does not exist",
@@ -91,43 +92,18 @@ pub fn load(dir: &Path, name: &str) -> Result<Definition, Failure> {
                 "create it, or set TOKCTL_PROVIDERS_DIR to the folder that holds {name}.toml"
             )));
         }
-        Err(e) => return Err(config(format!("cannot read {}: {e}", p.display()))),
+        Err(e) => return Err(cannot_read(e)),
     };
+    let meta = f.metadata().map_err(cannot_read)?;
+    // A definition decides where the password goes: the same rule as for
+    // the profile file (the user's own, not writable by others).
+    crate::config::check_owner_and_mode(&p, &meta).map_err(cannot_read)?;
     if meta.len() > MAX_FILE {
         return Err(invalid(format!("larger than {MAX_FILE} bytes")));
     }
-    trusted(&p, &meta).map_err(invalid)?;
-    let bytes =
-        std::fs::read(&p).map_err(|e| config(format!("cannot read {}: {e}", p.display())))?;
+    let bytes = crate::fsutil::read_bounded(f, meta.len(), &p)?;
     let text = String::from_utf8(bytes).map_err(|_| invalid("it is not UTF-8 text".into()))?;
     file::parse(&text).map_err(|problem| invalid(problem.to_string()))
-}
-
-/// A definition decides where the password goes, so one that another
-/// user can change is refused.
-#[cfg(unix)]
-fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let writable_by_others = |mode: u32| mode & 0o022 != 0;
-    if writable_by_others(meta.permissions().mode()) {
-        return Err("other users can write to it (run `chmod go-w` on it)".into());
-    }
-    if let Some(dir) = path.parent()
-        && let Ok(m) = std::fs::metadata(dir)
-        && writable_by_others(m.permissions().mode())
-        && m.permissions().mode() & 0o1000 == 0
-    {
-        return Err(format!(
-            "other users can write to its folder {} (run `chmod go-w` on it)",
-            dir.display()
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn trusted(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), String> {
-    Ok(())
 }
 
 /// A provider that does what its definition says.
