@@ -86,7 +86,7 @@ pub struct GlobalArgs {
 
     /// Time limit for each HTTP request (30s, 2m, ...)
     #[arg(long, global = true, env = "TOKCTL_TIMEOUT", value_name = "DURATION",
-          default_value = DEFAULT_TIMEOUT, value_parser = parse_duration)]
+          default_value = DEFAULT_TIMEOUT, value_parser = parse_timeout)]
     pub timeout: Duration,
 
     /// Extra trusted CA certificates (PEM), besides the system roots
@@ -558,9 +558,24 @@ pub const DEFAULT_MIN_VALID: &str = "60s";
 /// `print-header --header` when not given.
 pub const DEFAULT_HEADER: &str = "Authorization";
 
-/// A duration as `--timeout` and `--min-valid` take it.
+/// The longest duration taken from a user (ten years): longer ones mean
+/// the same in practice, and would overflow the clock arithmetic.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+/// A duration as `--timeout` and `--min-valid` take it, clamped to
+/// [`MAX_DURATION`].
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (try 30s, 5m, 1h)"))
+    humantime::parse_duration(s.trim())
+        .map(|d| d.min(MAX_DURATION))
+        .map_err(|e| format!("{e} (try 30s, 5m, 1h)"))
+}
+
+/// A duration that must not be zero: a zero timeout fails every request.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err("a timeout must be longer than 0 (try 30s, 2m)".into()),
+        d => Ok(d),
+    }
 }
 
 #[cfg(test)]

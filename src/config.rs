@@ -266,11 +266,12 @@ impl Config {
             t,
             path: &self.path,
             name,
+            asked: Default::default(),
         };
         let provider = r
             .provider()?
             .ok_or_else(|| bad_file(&self.path, &format!("profile '{name}' has no `provider`")))?;
-        Ok(Profile {
+        let profile = Profile {
             provider,
             base_url: r.string("base_url")?,
             api_url: r.string("api_url")?,
@@ -293,7 +294,9 @@ impl Config {
                 redirect_uri: r.string("redirect_uri")?,
             },
             git_username: r.string("git_username")?,
-        })
+        };
+        r.warn_unknown();
+        Ok(profile)
     }
 
     /// Writes `profile` into the document, touching only keys whose value
@@ -421,9 +424,32 @@ struct Reader<'a> {
     t: &'a dyn toml_edit::TableLike,
     path: &'a Path,
     name: &'a str,
+    /// Every key asked for, so that the others can be reported as unknown.
+    asked: std::cell::RefCell<Vec<String>>,
 }
 
 impl Reader<'_> {
+    fn get(&self, key: &str) -> Option<&Item> {
+        self.asked.borrow_mut().push(key.to_string());
+        self.t.get(key)
+    }
+
+    /// Warns about keys nothing asked for: a misspelt `pasword = …` or
+    /// `base-url` would otherwise be ignored without a word.
+    fn warn_unknown(&self) {
+        let asked = self.asked.borrow();
+        for (k, _) in self.t.iter() {
+            if !asked.iter().any(|a| a == k) {
+                eprintln!(
+                    "tokctl: warning: unknown key `{}` in profile '{}' of {} (ignored)",
+                    crate::error::sanitize(k),
+                    self.name,
+                    self.path.display()
+                );
+            }
+        }
+    }
+
     fn wrong(&self, key: &str, want: &str) -> Failure {
         bad_file(
             self.path,
@@ -432,7 +458,7 @@ impl Reader<'_> {
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, Failure> {
-        match self.t.get(key) {
+        match self.get(key) {
             None => Ok(None),
             Some(i) => i
                 .as_str()
@@ -442,7 +468,7 @@ impl Reader<'_> {
     }
 
     fn boolean(&self, key: &str) -> Result<Option<bool>, Failure> {
-        match self.t.get(key) {
+        match self.get(key) {
             None => Ok(None),
             Some(i) => i
                 .as_bool()
@@ -452,7 +478,7 @@ impl Reader<'_> {
     }
 
     fn strings(&self, key: &str) -> Result<Vec<String>, Failure> {
-        match self.t.get(key) {
+        match self.get(key) {
             None => Ok(Vec::new()),
             Some(i) => {
                 let arr = i

@@ -127,6 +127,17 @@ pub fn sanitize(text: &str) -> String {
     out.trim().to_string()
 }
 
+/// Text from a server made safe for a terminal without changing what it
+/// says: control characters (C0, DEL, C1 — so ESC, CSI, OSC sequences,
+/// CR and LF) become `?`, so a user name cannot set the window title,
+/// write the clipboard (OSC 52) or overwrite the line before it. Unlike
+/// [`sanitize`], nothing is redacted or cut.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +155,15 @@ mod tests {
     fn kind_found_through_context() {
         let err = anyhow::Error::new(remote("boom")).context("while refreshing");
         assert_eq!(find_failure(&err).unwrap().kind, Kind::Remote);
+    }
+
+    #[test]
+    fn printable_defuses_terminal_escapes() {
+        assert_eq!(
+            printable("me\x1b]52;c;aGk=\x07\r\n\u{9b}2J\u{7f}"),
+            "me?]52;c;aGk=????2J?"
+        );
+        assert_eq!(printable("Zoë <z@example.com>"), "Zoë <z@example.com>");
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub struct Http {
     cacert: Option<PathBuf>,
     verbose: bool,
     client: OnceCell<reqwest::blocking::Client>,
+    /// The client for loopback URLs: the same, but never through a proxy.
+    loopback: OnceCell<reqwest::blocking::Client>,
 }
 
 impl Http {
@@ -79,11 +81,17 @@ impl Http {
             cacert,
             verbose,
             client: OnceCell::new(),
+            loopback: OnceCell::new(),
         }
     }
 
-    fn client(&self) -> Result<&reqwest::blocking::Client, Failure> {
-        if let Some(c) = self.client.get() {
+    /// The client for `url`. A loopback address is never reached through
+    /// a proxy, whatever `http_proxy` or `NO_PROXY` say: the proxy would
+    /// see the password of a plain-http local server in clear.
+    fn client(&self, url: &Url) -> Result<&reqwest::blocking::Client, Failure> {
+        let local = is_loopback(url);
+        let cell = if local { &self.loopback } else { &self.client };
+        if let Some(c) = cell.get() {
             return Ok(c);
         }
         let mut b = reqwest::blocking::Client::builder()
@@ -95,6 +103,9 @@ impl Http {
             // A redirect would resend a password or refresh token to a URL
             // check_url never saw (possibly plain http elsewhere): refuse.
             .redirect(reqwest::redirect::Policy::none());
+        if local {
+            b = b.no_proxy();
+        }
         if let Some(path) = &self.cacert {
             let pem = std::fs::read(path).map_err(|e| {
                 config(format!(
@@ -112,7 +123,7 @@ impl Http {
         let c = b
             .build()
             .map_err(|e| Failure::new(Kind::Unexpected, format!("cannot set up HTTPS: {e}")))?;
-        Ok(self.client.get_or_init(|| c))
+        Ok(cell.get_or_init(|| c))
     }
 
     /// GET `url`.
@@ -152,7 +163,7 @@ impl Http {
         let parsed = check_url(url).map_err(config)?;
         let shown = redact_url(&parsed);
         let mut req = self
-            .client()?
+            .client(&parsed)?
             .request(method.clone(), parsed)
             .header("Accept", "application/json");
         req = match auth {
@@ -183,7 +194,7 @@ impl Http {
         };
         let sent_at = now();
         let start = Instant::now();
-        let result = req.send().and_then(|r| {
+        let result = req.send().map_err(Fetch::Transport).and_then(|r| {
             let status = r.status().as_u16();
             let date = r
                 .headers()
@@ -201,7 +212,7 @@ impl Http {
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let body = r.bytes()?.to_vec();
+            let body = read_capped(r)?;
             Ok((status, date, ct, location, body))
         });
         let ms = start.elapsed().as_millis();
@@ -225,10 +236,54 @@ impl Http {
                 if self.verbose {
                     eprintln!("tokctl: {method} {shown} -> failed ({ms} ms)");
                 }
-                Err(transport_failure(&e.without_url(), &shown, self.timeout))
+                Err(match e {
+                    Fetch::Transport(e) => {
+                        transport_failure(&e.without_url(), &shown, self.timeout)
+                    }
+                    Fetch::TooLarge => remote(format!(
+                        "{shown}: answer too large (over {} KiB; an authentication answer is a few KiB), not read further",
+                        MAX_BODY / 1024
+                    )),
+                    Fetch::Read(e) if e.kind() == std::io::ErrorKind::TimedOut => remote(format!(
+                        "{shown} did not finish its answer within {}",
+                        humantime::format_duration(self.timeout)
+                    )),
+                    Fetch::Read(e) => remote(format!(
+                        "reading the answer of {shown} failed: {}",
+                        sanitize(&e.to_string())
+                    )),
+                })
             }
         }
     }
+}
+
+/// The most tokctl reads of any answer: a token endpoint's is a few KiB,
+/// and a server must not be able to make tokctl store (and then map on
+/// every `print-header`) hundreds of megabytes, or stream forever.
+pub const MAX_BODY: u64 = 1024 * 1024;
+
+/// Why a request got no complete answer.
+enum Fetch {
+    Transport(reqwest::Error),
+    TooLarge,
+    Read(std::io::Error),
+}
+
+/// The body, at most [`MAX_BODY`] bytes of it.
+fn read_capped(r: reqwest::blocking::Response) -> Result<Vec<u8>, Fetch> {
+    use std::io::Read;
+    if r.content_length().is_some_and(|n| n > MAX_BODY) {
+        return Err(Fetch::TooLarge);
+    }
+    let mut body = Vec::new();
+    r.take(MAX_BODY + 1)
+        .read_to_end(&mut body)
+        .map_err(Fetch::Read)?;
+    if body.len() as u64 > MAX_BODY {
+        return Err(Fetch::TooLarge);
+    }
+    Ok(body)
 }
 
 fn redirect_failure(url: &str, status: u16, location: Option<&str>) -> Failure {

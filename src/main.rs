@@ -15,10 +15,12 @@ mod fsutil;
 mod helpers;
 mod http;
 mod lock;
+mod process;
 mod providers;
 mod secret;
 mod session;
 mod store;
+mod terminal;
 mod token;
 
 /// The process entry point, called by the C runtime.
@@ -34,6 +36,7 @@ mod token;
 /// ends in SIGSEGV without std's one-line message.
 #[cfg_attr(not(test), unsafe(no_mangle))]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    process::no_core_dumps();
     std_start();
     let code = run();
     // std's runtime would flush stdout on return; nothing else does here.

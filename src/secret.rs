@@ -24,9 +24,31 @@ fn remember(value: &str) {
         return;
     }
     let mut known = EXPOSED.lock().unwrap_or_else(|e| e.into_inner());
-    if !known.iter().any(|k| k == value) {
-        known.push(value.to_string());
+    if known.iter().any(|k| k == value) {
+        return;
     }
+    // A server echoing a secret may echo it as it was sent (form or URL
+    // encoded) or as it appears in a Basic header (base64).
+    for form in encodings(value) {
+        if form.len() >= MIN_REDACTED_LEN && !known.contains(&form) {
+            known.push(form);
+        }
+    }
+}
+
+/// `value` and the encodings it travels in.
+fn encodings(value: &str) -> Vec<String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    vec![
+        value.to_string(),
+        form.replace('+', "%20"),
+        form,
+        STANDARD.encode(value),
+        STANDARD_NO_PAD.encode(value),
+        URL_SAFE_NO_PAD.encode(value),
+    ]
 }
 
 /// `text` with every secret this process has exposed replaced by
@@ -124,5 +146,17 @@ mod tests {
             "bad token [REDACTED], never-exposed-value, ab"
         );
         assert_eq!(redact("pin 123456"), "pin [REDACTED]");
+    }
+
+    #[test]
+    fn encoded_forms_are_redacted_too() {
+        let _ = Secret::new("p@ss w/rd+é".to_string()).expose();
+        assert_eq!(
+            redact("bad password=p%40ss+w%2Frd%2B%C3%A9 or p%40ss%20w%2Frd%2B%C3%A9"),
+            "bad password=[REDACTED] or [REDACTED]"
+        );
+        // base64 of the secret, padded or not, as a Basic header would hold it.
+        assert_eq!(redact("got cEBzcyB3L3JkK8Op"), "got [REDACTED]");
+        assert_eq!(redact("got cEBzcyB3L3JkK8Opx"), "got [REDACTED]x");
     }
 }

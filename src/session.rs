@@ -188,7 +188,10 @@ impl<'a> Session<'a> {
                     self.name
                 ));
                 match provider.refresh(http, rt, &creds) {
-                    Ok(ts) => return Ok((ts, Via::Refresh)),
+                    Ok(ts) => {
+                        ts.check_characters("refresh")?;
+                        return Ok((ts, Via::Refresh));
+                    }
                     Err(e) if e.kind == Kind::LoginRequired => why = Some(e),
                     Err(e) => return Err(e),
                 }
@@ -204,10 +207,11 @@ impl<'a> Session<'a> {
                 "profile '{}': logging in again with the saved credentials",
                 self.name
             ));
-            return provider
+            let ts = provider
                 .login(http, &creds, how)
-                .map(|ts| (ts, Via::Login))
-                .map_err(|e| self.with_login_hint(e));
+                .map_err(|e| self.with_login_hint(e))?;
+            ts.check_characters("login")?;
+            return Ok((ts, Via::Login));
         }
         let e = why.unwrap_or_else(|| {
             if caps.refresh {

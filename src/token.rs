@@ -21,9 +21,31 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The longest lifetime believed from a server: a token said to live
+/// longer (or a JWT `exp` further away) counts as living this long, so that
+/// no absurd number reaches date arithmetic or formatting.
+pub const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
+
+/// The last second RFC 3339 can spell with four year digits.
+const LAST_RFC3339: i64 = 253_402_300_799;
+
+/// The expiry `secs` after `from` (a server's relative lifetime): clamped to
+/// [`MAX_LIFETIME`]; a negative lifetime is already over.
+pub fn expiry_after(from: i64, secs: i64) -> i64 {
+    from.saturating_add(secs.min(MAX_LIFETIME))
+}
+
+/// A server's absolute time (its clock) in ours, clamped to
+/// [`MAX_LIFETIME`] from now.
+pub fn expiry_at(server_time: i64, clock_offset: i64) -> i64 {
+    server_time
+        .saturating_sub(clock_offset)
+        .min(now().saturating_add(MAX_LIFETIME))
+}
+
 /// RFC 3339 (UTC, seconds) for a Unix time.
 pub fn rfc3339(t: i64) -> String {
-    let st = UNIX_EPOCH + Duration::from_secs(t.max(0) as u64);
+    let st = UNIX_EPOCH + Duration::from_secs(t.clamp(0, LAST_RFC3339) as u64);
     humantime::format_rfc3339_seconds(st).to_string()
 }
 
@@ -72,7 +94,7 @@ impl RefreshExpiry {
     /// offset; `Unknown` for an opaque token.
     pub fn from_jwt(token: &str, clock_offset: i64) -> Self {
         jwt_exp(token).map_or(RefreshExpiry::Unknown, |e| {
-            RefreshExpiry::At(e - clock_offset)
+            RefreshExpiry::At(expiry_at(e, clock_offset))
         })
     }
 
@@ -121,13 +143,47 @@ impl TokenSet {
         }
     }
 
+    /// Refuses a set holding a token that could not be printed safely
+    /// (exit 4): every token must be visible ASCII (0x21–0x7E) without `"`
+    /// or `\`. A CR/LF would inject headers after `Authorization: Bearer`
+    /// (and curl turns a config file's escapes back into them), a NUL
+    /// cannot go into an environment variable, and a quote or backslash
+    /// would end or escape a curl config string. Called before anything of
+    /// the set is stored, so the stored tokens stay as they were.
+    pub fn check_characters(&self, what: &str) -> Result<(), crate::error::Failure> {
+        let tokens = [
+            ("access token", Some(&self.access_token)),
+            ("refresh token", self.refresh_token.as_ref()),
+            ("ID token", self.id_token.as_ref()),
+        ];
+        for (name, token) in tokens {
+            if let Some(t) = token
+                && !is_safe_token(t.expose())
+            {
+                return Err(crate::error::remote(format!(
+                    "{what}: the server issued an {name} with characters no token has (control characters, spaces, non-ASCII, quotes or backslashes); refused, the stored tokens are unchanged"
+                ))
+                .hint("this is the server's fault (or someone tampering with its answers); report it to its operator"));
+            }
+        }
+        Ok(())
+    }
+
     /// Fills `expires_at` from the access token's own `exp` claim when the
     /// response gave no lifetime, correcting by the server clock offset.
     pub fn expiry_from_jwt(&mut self, clock_offset: i64) {
         if self.expires_at.is_none() {
-            self.expires_at = jwt_exp(self.access_token.expose()).map(|e| e - clock_offset);
+            self.expires_at =
+                jwt_exp(self.access_token.expose()).map(|e| expiry_at(e, clock_offset));
         }
     }
+}
+
+/// Whether a token is made of visible ASCII only, without `"` or `\`.
+pub fn is_safe_token(t: &str) -> bool {
+    !t.is_empty()
+        && t.bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
 }
 
 /// The access token as cached: everything `print-header` needs.
@@ -147,13 +203,17 @@ impl AccessToken {
     pub fn valid_for(&self, min_valid: Duration, at: i64) -> bool {
         match self.expires_at {
             None => true,
-            Some(e) => e - at >= min_valid.as_secs() as i64 && e > at,
+            Some(e) => {
+                // `--min-valid` of 2^63 s or more must mean "always renew".
+                let min = i64::try_from(min_valid.as_secs()).unwrap_or(i64::MAX);
+                e.saturating_sub(at) >= min && e > at
+            }
         }
     }
 
     /// Seconds left (negative when expired), if the expiry is known.
     pub fn remaining(&self, at: i64) -> Option<i64> {
-        self.expires_at.map(|e| e - at)
+        self.expires_at.map(|e| e.saturating_sub(at))
     }
 }
 
@@ -285,6 +345,46 @@ mod tests {
         // The server's clock is 100 s ahead of ours.
         ts.expiry_from_jwt(100);
         assert_eq!(ts.expires_at, Some(1496174548 - 100));
+    }
+
+    #[test]
+    fn unsafe_token_characters_are_refused() {
+        for bad in [
+            "a\r\nHost: x",
+            "a b",
+            "a\0",
+            "tök",
+            "a\"b",
+            "a\\b",
+            "a\tb",
+            "\x7f",
+        ] {
+            assert!(!is_safe_token(bad), "{bad:?}");
+            let mut ts = TokenSet::bearer("ok".into());
+            ts.id_token = Some(Secret::new(bad.into()));
+            let e = ts.check_characters("login").unwrap_err();
+            assert_eq!(e.kind, crate::error::Kind::Remote);
+            assert!(e.message().contains("ID token"));
+        }
+        assert!(is_safe_token(RM));
+        assert!(is_safe_token("!#$%&'()*+,-./:;<=>?@[]^_`{|}~"));
+        TokenSet::bearer(RM.into()).check_characters("x").unwrap();
+    }
+
+    #[test]
+    fn absurd_numbers_are_clamped_not_wrapped() {
+        let t = now();
+        assert_eq!(expiry_after(t, i64::MAX), t + MAX_LIFETIME);
+        assert_eq!(expiry_after(t, -100), t - 100, "already expired");
+        assert_eq!(expiry_after(i64::MAX, 5), i64::MAX);
+        assert!(expiry_at(i64::MAX, -5) <= t + MAX_LIFETIME + 1);
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(i64::MIN), "1970-01-01T00:00:00Z");
+        let forever = tok(Some(MAX_LIFETIME));
+        assert!(!forever.valid_for(Duration::from_secs(u64::MAX), 0));
+        assert!(!tok(Some(i64::MIN)).valid_for(Duration::ZERO, i64::MAX));
+        assert_eq!(tok(Some(i64::MIN)).remaining(i64::MAX), Some(i64::MIN));
+        let _ = human_span(i64::MIN);
     }
 
     #[test]

@@ -10,10 +10,13 @@ use std::process::Command;
 
 /// Runs the command with a fresh token in its environment; returns its status where it cannot exec.
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
+    for name in &args.env {
+        check_env_name(name)?;
+    }
     let (profile, t) = super::fresh_token(ctx, &args.token)?;
     let token = t.token.expose();
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
-    let mut cmd = Command::new(program);
+    let mut cmd = crate::process::child_command(program);
     cmd.args(rest)
         .env("TOKCTL_ACCESS_TOKEN", token)
         .env("TOKCTL_AUTHORIZATION", format!("Bearer {token}"))
@@ -23,16 +26,79 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
         None => cmd.env_remove("TOKCTL_EXPIRES_AT"),
     };
     for name in &args.env {
-        if name.is_empty() || name.contains('=') || name.contains('\0') {
-            return Err(Failure::new(
-                Kind::Usage,
-                format!("--env '{name}' is not a variable name"),
-            )
-            .into());
-        }
         cmd.env(name, token);
     }
     imp::run(cmd, &program.to_string_lossy())
+}
+
+/// Variables that change how a program runs rather than what it reads:
+/// the loader's, the shells', the interpreters' start-up hooks. Setting
+/// one to the token could only break the command or run something else.
+const CONTROL_VARS: &[&str] = &[
+    "PATH",
+    "IFS",
+    "ENV",
+    "BASH_ENV",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "PS4",
+    "PROMPT_COMMAND",
+    "CDPATH",
+    "HOME",
+    "SHELL",
+    "TMPDIR",
+    "GCONV_PATH",
+    "LOCPATH",
+    "NLSPATH",
+    "HOSTALIASES",
+    "RESOLV_HOST_CONF",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PERL5LIB",
+    "PERL5OPT",
+    "PERLLIB",
+    "RUBYLIB",
+    "RUBYOPT",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "GIT_SSH_COMMAND",
+    "GIT_EXEC_PATH",
+    "LESSOPEN",
+];
+const CONTROL_PREFIXES: &[&str] = &["LD_", "DYLD_", "MALLOC_", "GLIBC_", "TOKCTL_"];
+
+/// `--env NAME`: a portable variable name (letters, digits, `_`, not
+/// starting with a digit) that does not steer the child or tokctl.
+fn check_env_name(name: &str) -> Result<(), Failure> {
+    let portable = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !portable {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!(
+                "--env '{}' is not a variable name",
+                crate::error::sanitize(name)
+            ),
+        ));
+    }
+    let upper = name.to_ascii_uppercase();
+    if CONTROL_VARS.contains(&upper.as_str())
+        || CONTROL_PREFIXES.iter().any(|p| upper.starts_with(p))
+    {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!("--env {name} would change how the command runs, not give it the token"),
+        )
+        .hint("name a variable the command reads its token from, e.g. --env GITHUB_TOKEN"));
+    }
+    Ok(())
 }
 
 fn launch_failure(program: &str, e: &std::io::Error) -> (u8, String) {

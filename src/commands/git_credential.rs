@@ -95,7 +95,7 @@ fn setup(ctx: &Ctx, url: &str) -> anyhow::Result<u8> {
 }
 
 fn git_config(args: &[&str]) -> Result<(), Failure> {
-    let out = std::process::Command::new("git")
+    let out = crate::process::child_command("git")
         .args(["config", "--global"])
         .args(args)
         .stdin(std::process::Stdio::null())

@@ -3,6 +3,7 @@
 
 use crate::cli::{InfoArgs, value_name};
 use crate::ctx::Ctx;
+use crate::error::printable;
 use crate::providers;
 use crate::providers::kind::ProviderName;
 use crate::token::{RefreshExpiry, decode_jwt, human_span, now, rfc3339};
@@ -185,14 +186,18 @@ fn render_text(v: &Map<String, Value>) -> String {
             }
             ("endpoints", Value::Object(m)) => m
                 .iter()
-                .map(|(n, u)| format!("{n} {}", u.as_str().unwrap_or("")))
+                .map(|(n, u)| format!("{n} {}", printable(u.as_str().unwrap_or(""))))
                 .collect::<Vec<_>>()
                 .join(", "),
-            (_, Value::String(s)) => s.clone(),
+            (_, Value::String(s)) => printable(s),
             (_, Value::Null) => "-".into(),
+            // JSON escapes C0 controls but not DEL or C1 (CSI is U+009B).
             (_, Value::Object(_)) => serde_json::to_string_pretty(val)
                 .unwrap_or_default()
-                .replace('\n', "\n                     "),
+                .lines()
+                .map(printable)
+                .collect::<Vec<_>>()
+                .join("\n                     "),
             (_, other) => other.to_string(),
         };
         line(&k.replace('_', " "), text.trim_end().to_string());

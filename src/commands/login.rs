@@ -7,7 +7,7 @@
 use crate::cli::{LoginArgs, ProviderKind, value_name};
 use crate::config::{Config, Profile};
 use crate::ctx::{Ctx, check_profile_name};
-use crate::error::{Failure, usage};
+use crate::error::{Failure, printable, usage};
 use crate::http::check_url;
 use crate::lock::ProfileLock;
 use crate::providers::kind::ProviderName;
@@ -17,7 +17,7 @@ use crate::session::{Session, Via};
 use crate::store::StoredSecrets;
 use crate::token::{human_span, now, rfc3339};
 use clap::ValueEnum;
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 /// Logs a profile in.
 pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
@@ -110,6 +110,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         quiet: ctx.global.quiet,
     };
     let ts = provider.login(ctx.http(), &creds, how)?;
+    ts.check_characters("login")?;
 
     // Success: now record the profile and the secrets.
     let save = if args.save_credentials {
@@ -304,13 +305,14 @@ struct SecretInput;
 
 impl SecretInput {
     fn next_line(&mut self, what: &str) -> Result<Secret<String>, Failure> {
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        let line = line.trim_end_matches(['\n', '\r']);
-        if line.is_empty() {
-            return Err(usage(format!("expected the {what} on stdin, got nothing")));
+        match crate::terminal::stdin_line() {
+            Ok(Some(line)) if !line.is_empty() => Ok(Secret::new(line)),
+            Ok(_) => Err(usage(format!("expected the {what} on stdin, got nothing"))),
+            Err(_) => Err(usage(format!(
+                "the {what} on stdin is longer than {} KiB: that is not one",
+                crate::terminal::MAX_LINE / 1024
+            ))),
         }
-        Ok(Secret::new(line.to_string()))
     }
 
     fn password(&mut self, from_stdin: bool, profile: &str) -> Result<Secret<String>, Failure> {
@@ -346,10 +348,7 @@ fn prompt_secret(prompt: &str) -> Option<Secret<String>> {
     if !std::io::stdin().is_terminal() {
         return None;
     }
-    rpassword::prompt_password(prompt)
-        .ok()
-        .filter(|p| !p.is_empty())
-        .map(Secret::new)
+    crate::terminal::prompt_password(prompt).map(Secret::new)
 }
 
 fn prompt_line(prompt: &str) -> Result<String, ()> {
@@ -357,8 +356,7 @@ fn prompt_line(prompt: &str) -> Result<String, ()> {
         return Err(());
     }
     eprint!("{prompt}");
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(drop)?;
+    let line = crate::terminal::stdin_line().map_err(drop)?.ok_or(())?;
     let line = line.trim().to_string();
     if line.is_empty() { Err(()) } else { Ok(line) }
 }
@@ -385,12 +383,14 @@ fn report(
         });
         super::print_stdout(&format!("{v}\n"))?;
     } else {
-        let who = user.map(|u| format!(" as {u}")).unwrap_or_default();
-        let validity = t
-            .remaining(now())
-            .map_or("of unknown lifetime".to_string(), |r| {
-                format!("valid for {}", human_span(r))
-            });
+        let who = user
+            .map(|u| format!(" as {}", printable(u)))
+            .unwrap_or_default();
+        let validity = match t.remaining(now()) {
+            None => "of unknown lifetime".to_string(),
+            Some(r) if r > 0 => format!("valid for {}", human_span(r)),
+            Some(_) => "already expired".to_string(),
+        };
         ctx.notice(&format!(
             "logged in to profile '{}' ({provider}){who}; token {validity}; secrets in the {store} store",
             s.name

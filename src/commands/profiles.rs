@@ -3,6 +3,7 @@
 
 use crate::cli::{ProfilesArgs, value_name};
 use crate::ctx::Ctx;
+use crate::error::printable;
 use crate::store::cache::{CacheRecord, Renewal};
 use crate::token::{human_span, now};
 use serde_json::{Value, json};
@@ -61,7 +62,7 @@ fn table(rows: &[Value]) -> String {
     let header = ["NAME", "PROVIDER", "USER", "STORE", "STATE", "EXPIRES IN"];
     let mut cells: Vec<[String; 6]> = vec![header.map(str::to_string)];
     for r in rows {
-        let s = |k: &str| r[k].as_str().unwrap_or("-").to_string();
+        let s = |k: &str| printable(r[k].as_str().unwrap_or("-"));
         let name = if r["default"] == true {
             format!("{}*", s("name"))
         } else {

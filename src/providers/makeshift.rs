@@ -71,7 +71,7 @@ impl MakeShift {
         match info.get("expires_in_seconds") {
             Some(Value::Null) => Ok(None),
             _ => claim_i64(&info, "expires_in_seconds")
-                .map(|left| Some(resp.sent_at + left))
+                .map(|left| Some(crate::token::expiry_after(resp.sent_at, left)))
                 .ok_or_else(|| remote("token info: the answer has no expires_in_seconds")),
         }
     }
@@ -126,9 +126,10 @@ impl Provider for MakeShift {
             ts.expires_at = match self.expiry_from_token_info(http, &ts.access_token) {
                 Ok(at) => at,
                 Err(e) => {
-                    let created =
-                        claim_i64(&v, "created_at").map_or(resp.sent_at, |c| c - resp.clock_offset);
-                    let fallback = created + DOCUMENTED_LIFETIME;
+                    let created = claim_i64(&v, "created_at").map_or(resp.sent_at, |c| {
+                        crate::token::expiry_at(c, resp.clock_offset)
+                    });
+                    let fallback = created.saturating_add(DOCUMENTED_LIFETIME);
                     if !how.quiet {
                         eprintln!(
                             "tokctl: warning: cannot read the token's lifetime ({e}); assuming the documented 4 hours, until {}",

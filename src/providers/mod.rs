@@ -18,7 +18,7 @@ use crate::config::{OAuthSettings, Profile};
 use crate::error::{Failure, Kind, remote};
 use crate::http::{Http, Response};
 use crate::secret::Secret;
-use crate::token::{RefreshExpiry, TokenSet, UserInfo, claim_i64};
+use crate::token::{RefreshExpiry, TokenSet, UserInfo, claim_i64, expiry_after};
 use kind::ProviderName;
 use serde_json::Value;
 use std::path::Path;
@@ -266,13 +266,13 @@ pub fn parse_token_response(resp: &Response, v: &Value, what: &str) -> Result<To
     let mut ts = TokenSet::bearer(access.to_string());
     ts.token_type = token_type.to_string();
     ts.obtained_at = resp.sent_at;
-    ts.expires_at = claim_i64(v, "expires_in").map(|s| resp.sent_at + s);
+    ts.expires_at = claim_i64(v, "expires_in").map(|s| expiry_after(resp.sent_at, s));
     ts.expiry_from_jwt(resp.clock_offset);
     ts.refresh_token = str_field(v, "refresh_token").map(|s| Secret::new(s.to_string()));
     if let Some(rt) = &ts.refresh_token {
         ts.refresh_expiry = match claim_i64(v, "refresh_expires_in") {
             Some(0) => RefreshExpiry::Never,
-            Some(s) => RefreshExpiry::At(resp.sent_at + s),
+            Some(s) => RefreshExpiry::At(expiry_after(resp.sent_at, s)),
             None => RefreshExpiry::from_jwt(rt.expose(), resp.clock_offset),
         };
     }

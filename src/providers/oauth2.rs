@@ -176,8 +176,9 @@ fn missing_credential(how: Interaction, msg: &str, hint: Option<&str>) -> Failur
 
 fn auth_wait() -> Result<Duration, Failure> {
     match std::env::var("TOKCTL_AUTH_WAIT") {
-        Ok(v) if !v.trim().is_empty() => humantime::parse_duration(v.trim())
-            .map_err(|e| usage(format!("TOKCTL_AUTH_WAIT: {e} (try 90s, 5m)"))),
+        Ok(v) if !v.trim().is_empty() => {
+            crate::cli::parse_duration(&v).map_err(|e| usage(format!("TOKCTL_AUTH_WAIT: {e}")))
+        }
         _ => Ok(DEFAULT_AUTH_WAIT),
     }
 }

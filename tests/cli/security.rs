@@ -8,7 +8,7 @@
 
 use crate::common::*;
 use httpmock::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
@@ -282,4 +282,534 @@ fn a_profile_file_others_control_is_refused() {
         stderr(&out)
     );
     other.assert_calls(0);
+}
+
+// ------------------------------------------------ hostile servers --
+
+/// A RealMassive login answered with `body` (any request body accepted).
+fn rm_login_answering(env: &TestEnv, srv: &MockServer, body: Value) -> std::process::Output {
+    let mut m = srv.mock(|when, then| {
+        when.method(POST).path("/accounts/login");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let out = rm_login(env, srv).output().unwrap();
+    m.assert();
+    m.delete();
+    out
+}
+
+/// `tokctl login` of profile `rm` at `srv`, the password from the environment.
+fn rm_login(env: &TestEnv, srv: &MockServer) -> assert_cmd::Command {
+    let mut cmd = env.tokctl();
+    cmd.args(["login", "-p", "rm", "--provider", "realmassive"])
+        .args(["--base-url", &srv.base_url()])
+        .args(["--username", "wayspurrchen@realmassive.com"])
+        .env("TOKCTL_PASSWORD", RM_PASSWORD);
+    cmd
+}
+
+/// A token with CR/LF (header injection), and a refresh token with a quote
+/// (curl config injection): refused with exit 4 at login and at renewal,
+/// and nothing stored changes.
+#[test]
+fn tokens_with_unsafe_characters_are_refused_and_nothing_is_stored() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let injected = "abc\r\nHost: attacker.example";
+    let out = rm_login_answering(&env, &srv, rm_login_body(injected, "r", 3600));
+    env.assert_failed(&out, 4);
+    assert!(stderr(&out).contains("access token with characters no token has"));
+    assert!(!stderr(&out).contains("attacker.example"));
+    assert!(env.secrets_bytes().is_none() && !env.cache_path("rm").exists());
+
+    env.login_realmassive(&srv, "rm", 3600);
+    env.expire_cache("rm");
+    let (secrets, cache) = (env.secrets_bytes(), read(&env.cache_path("rm")));
+    let next = env.rm_access("next", 3600);
+    mock_rm_refresh(
+        &srv,
+        &rm_initial_refresh("rm"),
+        200,
+        rm_refresh_body(&next, Some("rot\"ated"), 3600),
+    );
+    for format in ["header", "curl"] {
+        let out = env.run_fails(&["print-header", "-p", "rm", "--format", format], 4);
+        assert!(
+            stderr(&out).contains("refresh token with characters"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(env.secrets_bytes(), secrets);
+        assert_eq!(read(&env.cache_path("rm")), cache);
+    }
+}
+
+/// A tiny HTTP server on 127.0.0.1 that answers every request with `head`
+/// and then `chunk` forever (until the client hangs up).
+fn endless_server(head: &'static str, chunk: &'static [u8]) -> String {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(head.as_bytes());
+                while s.write_all(chunk).is_ok() {}
+            });
+        }
+    });
+    url
+}
+
+/// A 2 MiB token, and an endless chunked answer: both end in exit 4
+/// "answer too large" after at most 1 MiB, quickly, with nothing stored.
+/// An endless `--password-stdin` is a usage error, not an abort.
+#[test]
+fn answers_and_stdin_are_bounded() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let out = rm_login_answering(&env, &srv, rm_login_body(&"x".repeat(2 << 20), "r", 3600));
+    assert!(env.assert_failed(&out, 4).contains("answer too large"));
+
+    let endless = endless_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        concat!(
+            "40\r\n",
+            "................................................................",
+            "\r\n"
+        )
+        .as_bytes(),
+    );
+    let started = std::time::Instant::now();
+    let out = env
+        .tokctl()
+        .args([
+            "login",
+            "-p",
+            "rm",
+            "--provider",
+            "realmassive",
+            "--base-url",
+            &endless,
+        ])
+        .args(["--username", "u", "--timeout", "60s"])
+        .env("TOKCTL_PASSWORD", "pw")
+        .output()
+        .unwrap();
+    assert!(env.assert_failed(&out, 4).contains("answer too large"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(env.secrets_bytes().is_none());
+
+    let mut cmd = env.tokctl_std();
+    cmd.args(["login", "-p", "rm", "--provider", "realmassive"])
+        .args([
+            "--base-url",
+            &srv.base_url(),
+            "--username",
+            "u",
+            "--password-stdin",
+        ])
+        .stdin(std::fs::File::open("/dev/zero").unwrap());
+    let out = cmd.output().unwrap();
+    env.assert_failed(&out, 2);
+    assert!(
+        stderr(&out).contains("longer than 64 KiB"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `http_proxy` and friends pointing at a listener that counts
+/// connections: a loopback server is reached directly, never through it.
+#[test]
+fn loopback_servers_are_never_reached_through_a_proxy() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    proxy.set_nonblocking(true).unwrap();
+    let access = env.rm_access("a", 3600);
+    mock_rm_login(&srv, &access, "r", 3600);
+    let mut cmd = rm_login(&env, &srv);
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ] {
+        cmd.env(var, &proxy_url);
+    }
+    cmd.env_remove("NO_PROXY").env_remove("no_proxy");
+    env.ok(&mut cmd);
+    assert!(proxy.accept().is_err(), "the proxy was asked");
+}
+
+/// Numbers no server or user means: lifetimes of 3e11 s and a JWT `exp`
+/// of 1e30 are taken as ten years, not as a panic in every later command;
+/// a negative lifetime is already expired; durations of 2^64 s are clamped
+/// and `--min-valid` that large means "always renew"; `--timeout 0` is a
+/// usage error.
+#[test]
+fn absurd_numbers_are_clamped() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let ten_years = 10 * 365 * 86_400;
+    for (label, body) in [
+        (
+            "big",
+            json!({"access_token": "big-lifetime", "expires_in": 3e11, "token_type": "Bearer"}),
+        ),
+        (
+            "jwt",
+            json!({"access_token": fake_jwt(json!({"exp": 1e30})), "token_type": "Bearer"}),
+        ),
+    ] {
+        let out = rm_login_answering(&env, &srv, body);
+        env.assert_ok(&out);
+        for args in [
+            &["info", "-p", "rm"][..],
+            &["info", "-p", "rm", "--json"],
+            &["profiles"],
+            &["print-header", "-p", "rm", "--format", "json"],
+            &["exec", "-p", "rm", "--", "true"],
+        ] {
+            env.run_revealing(args);
+        }
+        let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "json"]);
+        let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let at = parse_rfc3339(v["expires_at"].as_str().unwrap());
+        assert!(at <= now() + ten_years + 5, "{label}: {v}");
+    }
+    let out = rm_login_answering(
+        &env,
+        &srv,
+        json!({"access_token": "negative", "expires_in": -100, "token_type": "Bearer"}),
+    );
+    let err = env.assert_ok(&out);
+    drop(err);
+    assert!(stderr(&out).contains("already expired"), "{}", stderr(&out));
+
+    // A fresh ten-year token, yet --min-valid of 2^64 s renews it.
+    let access = env.login_realmassive(&srv, "rm", 3600);
+    let next = env.rm_access("next", 3600);
+    let m = mock_rm_refresh(
+        &srv,
+        &rm_initial_refresh("rm"),
+        200,
+        rm_refresh_body(&next, None, 3600),
+    );
+    let huge = "18446744073709551615s";
+    let out = env.run_revealing(&[
+        "--timeout",
+        huge,
+        "print-header",
+        "-p",
+        "rm",
+        "--format",
+        "token",
+        "--min-valid",
+        huge,
+    ]);
+    m.assert();
+    assert_ne!(stdout(&out), format!("{access}\n"));
+    let out = env.run_fails(&["--timeout", "0", "print-header", "-p", "rm"], 2);
+    assert!(stderr(&out).contains("longer than 0"), "{}", stderr(&out));
+}
+
+/// A device-flow server asking for a poll interval of 1e30 s: the wait
+/// still ends at its limit (exit 3), instead of overflowing the clock.
+#[test]
+fn an_absurd_device_poll_interval_is_clamped() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    srv.mock(|when, then| {
+        when.method(POST).path("/device");
+        then.status(200).json_body(json!({
+            "device_code": "dc", "user_code": "UC", "verification_uri": "https://x.example/d",
+            "interval": 1e30, "expires_in": 600,
+        }));
+    });
+    let login = |wait: &str| {
+        env.tokctl()
+            .args(["login", "--provider", "oauth2", "--client-id", "cli"])
+            .args(["--flow", "device", "--device-url", &srv.url("/device")])
+            .args(["--token-url", &srv.url("/token")])
+            .env("TOKCTL_AUTH_WAIT", wait)
+            .timeout(std::time::Duration::from_secs(5))
+            .output()
+            .unwrap()
+    };
+    let out = login("1s");
+    assert!(
+        env.assert_failed(&out, 3)
+            .contains("not approved within 1s")
+    );
+    let out = login("18446744073709551615s");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+/// A user name from the server carrying terminal escapes (OSC 52 clipboard
+/// write, a title change, CR/LF): no ESC, BEL, CR or LF of it reaches the
+/// terminal in the login notice, `profiles` or `info`.
+#[test]
+fn server_text_cannot_drive_the_terminal() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let mut body = rm_login_body("plain-token", "r", 3600);
+    body["user"]["attributes"]["email"] =
+        json!("me\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;pwned\u{7}\r\nfake line\u{9b}2J");
+    let out = rm_login_answering(&env, &srv, body);
+    env.assert_ok(&out);
+    let outputs = [
+        stderr(&out),
+        stdout(&env.run_ok(&["profiles"])),
+        stdout(&env.run_ok(&["info", "-p", "rm"])),
+    ];
+    for text in outputs {
+        assert!(text.contains("me?]52;c;ZXZpbA=="), "{text}");
+        for bad in ['\u{1b}', '\u{7}', '\r', '\u{9b}'] {
+            assert!(!text.contains(bad), "{bad:?} in {text:?}");
+        }
+        assert!(!text.contains("\nfake line"), "{text}");
+    }
+}
+
+/// Small ones: `--env` naming a variable that steers the child is refused
+/// before anything runs; a misspelt profile key is named in a warning; a
+/// server echoing the password URL-encoded or in base64 gets it redacted.
+#[test]
+fn small_refusals_and_redactions() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    for var in [
+        "LD_PRELOAD",
+        "PATH",
+        "ld_library_path",
+        "BASH_ENV",
+        "A=B",
+        "1X",
+    ] {
+        let out = env.run_fails(&["exec", "-p", "rm", "--env", var, "--", "true"], 2);
+        assert!(stderr(&out).contains("--env"), "{var}: {}", stderr(&out));
+    }
+    env.write_config(&format!("{}pasword = \"oops\"\n", env.config_text()));
+    let out = env.run_ok(&["profiles"]);
+    assert!(
+        stderr(&out).contains("unknown key `pasword` in profile 'rm'"),
+        "{}",
+        stderr(&out)
+    );
+
+    let password = "p@ss w/rd!";
+    env.plant("p%40ss+w%2Frd%21");
+    env.plant("cEBzcyB3L3JkIQ");
+    srv.mock(|when, then| {
+        when.method(POST).path("/accounts/login");
+        then.status(401).json_body(json!({"errors": [{"detail":
+            "wrong password p%40ss+w%2Frd%21 (cEBzcyB3L3JkIQ==)"}]}));
+    });
+    let out = env.fails(rm_login(&env, &srv).env("TOKCTL_PASSWORD", password), 3);
+    assert!(stderr(&out).contains("[REDACTED]"), "{}", stderr(&out));
+}
+
+// ------------------------------------------------- what children get --
+
+/// The "Max core file size" line of /proc/PID/limits.
+fn core_limit_line(limits: &str) -> String {
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `cmd` with a soft core-dump limit of 1 MiB, as a caller might.
+fn with_core_limit(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut l = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::getrlimit(libc::RLIMIT_CORE, &mut l);
+            l.rlim_cur = 1 << 20;
+            if l.rlim_max != libc::RLIM_INFINITY && l.rlim_max < l.rlim_cur {
+                l.rlim_cur = l.rlim_max;
+            }
+            libc::setrlimit(libc::RLIMIT_CORE, &l);
+            Ok(())
+        });
+    }
+}
+
+/// `exec`'s command gets the caller's core limit back (tokctl itself runs
+/// with none) and neither TOKCTL_PASSWORD nor TOKCTL_CLIENT_SECRET.
+#[test]
+fn exec_children_get_the_callers_core_limit_and_no_secret_inputs() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
+    let probe = "grep 'Max core' /proc/self/limits; env | grep -c '^TOKCTL_PASSWORD=\\|^TOKCTL_CLIENT_SECRET=' || true";
+    let mut caller = std::process::Command::new("sh");
+    caller.args(["-c", "grep 'Max core' /proc/self/limits"]);
+    with_core_limit(&mut caller);
+    let expected = core_limit_line(&String::from_utf8(caller.output().unwrap().stdout).unwrap());
+    assert!(expected.contains("1048576"), "{expected}");
+    let mut cmd = env.tokctl_std();
+    cmd.args(["exec", "-p", "rm", "--", "sh", "-c", probe])
+        .env("TOKCTL_PASSWORD", "hunter2-pw")
+        .env("TOKCTL_CLIENT_SECRET", "hunter2-cs");
+    with_core_limit(&mut cmd);
+    let out = env.ok_revealing(&mut assert_cmd::Command::from_std(cmd));
+    let text = stdout(&out);
+    assert_eq!(core_limit_line(&text), expected);
+    assert_eq!(
+        text.lines().last(),
+        Some("0"),
+        "secret inputs inherited: {text}"
+    );
+}
+
+/// The browser tokctl opens for a sign-in: it sees tokctl (its parent)
+/// running without core dumps, gets the caller's core limit and none of
+/// the secret inputs, and is reaped when it exits (no zombie while tokctl
+/// waits for the redirect).
+#[test]
+fn the_browser_gets_the_callers_limits_no_secrets_and_is_reaped() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let report = env.dir.path().join("browser-report");
+    let browser = env.dir.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\n{{ grep 'Max core' /proc/$PPID/limits; grep 'Max core' /proc/self/limits; \
+             env | grep -c '^TOKCTL_PASSWORD=\\|^TOKCTL_CLIENT_SECRET='; }} > {0}.part\nmv {0}.part {0}\n",
+            report.display()
+        ),
+    )
+    .unwrap();
+    chmod(&browser, 0o755);
+    let mut cmd = env.tokctl_std();
+    cmd.args([
+        "login",
+        "-p",
+        "o",
+        "--provider",
+        "oauth2",
+        "--client-id",
+        "cli",
+    ])
+    .args([
+        "--auth-url",
+        &srv.url("/authorize"),
+        "--token-url",
+        &srv.url("/token"),
+    ])
+    .env("BROWSER", &browser)
+    .env("TOKCTL_AUTH_WAIT", "20s")
+    .env("TOKCTL_CLIENT_SECRET", "hunter2-cs")
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    with_core_limit(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !report.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let text = std::fs::read_to_string(&report).expect("the browser ran");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        core_limit_line(lines[0]).contains("Max core file size 0 "),
+        "tokctl: {text}"
+    );
+    assert!(
+        core_limit_line(lines[1]).contains("1048576"),
+        "browser: {text}"
+    );
+    assert_eq!(lines[2], "0", "secret inputs inherited: {text}");
+    // The script has exited; once tokctl reaps it, no zombie child is left.
+    let pid = child.id();
+    let zombie = || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let after = stat
+                .rsplit_once(')')
+                .map(|(_, r)| r.trim().to_string())
+                .unwrap_or_default();
+            let f: Vec<&str> = after.split_whitespace().collect();
+            f.len() > 2 && f[0] == "Z" && f[1] == pid.to_string()
+        })
+    };
+    let reaped_by = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while zombie() && std::time::Instant::now() < reaped_by {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let left_a_zombie = zombie();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!left_a_zombie, "the browser was left a zombie");
+}
+
+/// Ctrl-C at the no-echo password prompt (a real pty, driven by python3's
+/// pty module): the terminal gets its echo back.
+#[test]
+fn ctrl_c_at_the_password_prompt_restores_echo() {
+    let env = TestEnv::new();
+    let script = r#"
+import os, sys, termios, time, subprocess, fcntl
+master, slave = os.openpty()
+def ctty():
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+p = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=slave, stderr=slave, preexec_fn=ctty)
+out = b""
+deadline = time.time() + 20
+while b"Password for profile" not in out and time.time() < deadline:
+    out += os.read(master, 1024)
+# The prompt is written just before echo goes off: wait for that.
+while termios.tcgetattr(slave)[3] & termios.ECHO and time.time() < deadline:
+    time.sleep(0.01)
+echo_during = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+os.write(master, b"\x03")
+p.wait(timeout=20)
+echo_after = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+print(f"prompted={b'Password for profile' in out} during={echo_during} after={echo_after} rc={p.returncode}")
+"#;
+    let tokctl = env.tokctl_std();
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg("-c").arg(script).arg(tokctl.get_program());
+    cmd.args([
+        "login",
+        "-p",
+        "rm",
+        "--provider",
+        "realmassive",
+        "--base-url",
+    ])
+    .args(["http://127.0.0.1:9", "--username", "u"]);
+    for (k, v) in tokctl.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        stdout(&out).trim(),
+        "prompted=True during=False after=True rc=-2",
+        "{}",
+        stderr(&out)
+    );
 }

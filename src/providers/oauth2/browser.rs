@@ -10,7 +10,7 @@
 //! nor write into its output. The URL holds no secret (the PKCE verifier
 //! never leaves tokctl), so passing it in argv is fine.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Whether a browser can be opened at all: `$BROWSER` is set, or the
 /// system has a graphical session.
@@ -88,15 +88,16 @@ fn system_opener(url: &str) -> (&'static str, Vec<String>) {
 }
 
 fn spawn(program: &str, args: &[String]) -> std::io::Result<()> {
-    // The child is not waited for: tokctl exits when the login completes,
-    // and the browser lives on.
-    Command::new(program)
+    let mut child = crate::process::child_command(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .map(drop)
+        .spawn()?;
+    // Reaped in the background, never waited for: the login goes on, and
+    // a browser that outlives tokctl is adopted by init.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }
 
 #[cfg(test)]

@@ -66,7 +66,9 @@ pub fn login(
     let expires_in = claim_i64(&v, "expires_in")
         .filter(|s| *s > 0)
         .unwrap_or(600);
-    let mut interval = claim_i64(&v, "interval").filter(|s| *s > 0).unwrap_or(5) as u64;
+    let mut interval = claim_i64(&v, "interval")
+        .filter(|s| *s > 0)
+        .map_or(5, |s| s.min(MAX_INTERVAL as i64) as u64);
 
     eprintln!(
         "tokctl: to sign in, open {} and enter the code {}",
@@ -131,11 +133,15 @@ enum Poll {
     Other,
 }
 
+/// The longest pause between polls, whatever the server asks: a larger
+/// one would only outlast the wait.
+const MAX_INTERVAL: u64 = 300;
+
 fn on_error(error: Option<&str>, text: Option<String>, interval: u64) -> Poll {
     match error {
         Some("authorization_pending") => Poll::Again(interval),
         // Keycloak sends no new interval with slow_down: add the 5 s the RFC asks.
-        Some("slow_down") => Poll::Again(interval + 5),
+        Some("slow_down") => Poll::Again((interval + 5).min(MAX_INTERVAL)),
         Some("expired_token") => Poll::Stop(
             Failure::new(
                 Kind::LoginRequired,

@@ -17,7 +17,7 @@
 
 use crate::error::{Failure, Kind, config, sanitize, usage};
 use crate::secret::Secret;
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -368,8 +368,17 @@ fn escape(s: &str) -> String {
 }
 
 fn read_pasted(tx: &Sender<Event>, state: &str) {
-    for line in std::io::stdin().lock().lines() {
-        let Ok(line) = line else { return };
+    loop {
+        let line = match crate::terminal::stdin_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => return,
+            Err(_) => {
+                eprintln!(
+                    "tokctl: stdin holds a line far too long to be the redirected address; no longer reading it"
+                );
+                return;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
