@@ -19,7 +19,7 @@ use toml_edit::{Array, DocumentMut, Item, Table, value};
 /// back by `touch -r` or `cp -p`). Parsing the file costs more than
 /// everything else `print-header` does once it holds a few dozen profiles,
 /// so the cache remembers the stamp of the file it was written against
-/// (see `commands::cached_token`).
+/// (see `Session::fresh_token`).
 // Missing fields (a record from an older tokctl) read as zero: such a stamp
 // matches no file, so the slow path runs once and re-stamps the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -354,6 +354,18 @@ impl Config {
         }
         set_bool(t, "cache", (!p.cache).then_some(false));
         set_bool(t, "save_credentials", p.save_credentials);
+    }
+
+    /// Writes `profile` into the document and saves the file. A file's
+    /// first profile, or the only one of a file without a default, becomes
+    /// the default.
+    pub fn save_profile(&mut self, name: &str, p: &Profile) -> Result<(), Failure> {
+        let first = self.names().is_empty();
+        self.set_profile(name, p);
+        if first || self.default_name().is_none() && self.names().len() == 1 {
+            self.set_default(name);
+        }
+        self.save()
     }
 
     /// Sets `default = NAME`, keeping a comment beside an existing value.

@@ -1,55 +1,160 @@
-//! One profile's tokens over time: the hot path that reads a fresh token,
-//! the single-flight renewal, and persisting what a login or renewal got.
+//! One profile's tokens over time, the one façade commands use for token
+//! state: opening a profile (with the stamp of the file it came from), the
+//! hot path that reads a fresh token, the single-flight renewal, persisting
+//! what a login or renewal got, and forgetting it all again.
 //!
-//! Renewal order matters for safety (docs/architecture.md, "The renewal
-//! path"): take the
-//! profile lock; re-read, because the process we waited for may have renewed
-//! already; renew; store the (possibly rotated) refresh token in the secret
-//! store; only then write the access token to the cache and hand it out. A
-//! process killed at any point leaves either the old or the new tokens.
+//! Renewal order matters for safety: take the profile lock; re-read,
+//! because the process we waited for may have renewed already; renew; store
+//! the (possibly rotated) refresh token in the secret store; only then write
+//! the access token to the cache and hand it out. A process killed at any
+//! point leaves either the old or the new tokens.
+//!
+//! The cache file is read once before the lock (the fast path, whose record
+//! the slow path reuses) and once under it (the re-read above, whose record
+//! a renewal then updates): never more on one path.
 
-use crate::config::{Profile, Stamp};
-use crate::ctx::Ctx;
-use crate::error::{Failure, Kind, login_required};
+use crate::config::{Config, Profile, Stamp};
+use crate::ctx::{Ctx, check_profile_name};
+use crate::error::{Failure, Kind, config, login_required};
 use crate::lock::ProfileLock;
-use crate::providers::{self, Caps, Credentials, Interaction, Provider};
+use crate::providers::{self, Caps, Credentials, Interaction, Provider, Revocable};
+use crate::secret::Secret;
 use crate::store::cache::{CacheRecord, Renewal};
 use crate::store::{SecretStore, StoredSecrets};
 use crate::token::{AccessToken, RefreshExpiry, TokenSet, now, rfc3339};
+use serde_json::Value;
 use std::cell::OnceCell;
 use std::time::Duration;
 
 /// How a token set was obtained, which decides what happens to the old
 /// refresh token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
+enum Via {
     /// A refresh grant: a missing refresh token in the answer means "keep the old one".
     Refresh,
     /// A full login: the old refresh token is replaced (or dropped).
     Login,
 }
 
+/// A token valid for the time asked, and the profile it belongs to.
+#[derive(Debug, Clone)]
+pub struct Fresh {
+    /// The profile's name.
+    pub profile: String,
+    /// The token; its `expires_at` says when to come back.
+    pub token: AccessToken,
+}
+
+/// What [`Session::forget`] removes besides the cache.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Forget {
+    /// Revoke the tokens at the server first (best effort), as `logout` does.
+    pub revoke: bool,
+    /// Keep the saved password and client secret.
+    pub keep_credentials: bool,
+}
+
+/// Everything stored about a profile's tokens, read once (for `info`).
+#[derive(Debug, Default)]
+pub struct TokenState {
+    /// The secret store's entry (empty when logged out).
+    pub secrets: StoredSecrets,
+    /// The cache record (empty when absent).
+    pub record: CacheRecord,
+    /// The current access token, fresh or not.
+    pub access: Option<AccessToken>,
+}
+
 /// A profile opened for token work.
 pub struct Session<'a> {
-    pub ctx: &'a Ctx,
-    pub name: String,
-    pub profile: Profile,
+    ctx: &'a Ctx,
+    name: String,
+    profile: Profile,
     /// The stamp of the profile file this profile was read from: the cache
     /// record vouches for that version only, never for one nobody parsed.
-    pub config_stamp: Option<Stamp>,
+    config_stamp: Option<Stamp>,
     store: OnceCell<Box<dyn SecretStore>>,
 }
 
 impl<'a> Session<'a> {
-    /// Opens `name` from the profile file.
-    pub fn open(ctx: &'a Ctx, name: String, profile: Profile) -> Self {
+    /// A token valid for `min_valid`, the cheapest way there is: straight
+    /// from the cache when the profile is named (`-p` or `TOKCTL_PROFILE`)
+    /// and the profile file is byte-for-byte the one the cache was written
+    /// against; else the profile is opened and the token renewed if needed.
+    pub fn fresh_token(ctx: &'a Ctx, min_valid: Duration) -> Result<Fresh, Failure> {
+        let named = ctx
+            .global
+            .profile
+            .as_deref()
+            .filter(|n| check_profile_name(n).is_ok());
+        let mut early = None;
+        if let Some(name) = named {
+            let mut rec = ctx.cache().read(name);
+            if let Some(token) = rec.as_mut().and_then(|r| take_trusted(ctx, r, min_valid)) {
+                return Ok(Fresh {
+                    profile: name.to_string(),
+                    token,
+                });
+            }
+            early = Some((name, rec));
+        }
+        let session = Session::open(ctx)?;
+        // The record already read is as good as a new read: nothing has
+        // been decided on it yet, and a renewal re-reads under the lock.
+        let early = match early {
+            Some((name, rec)) if name == session.name => rec,
+            _ => session.read_cache(),
+        };
+        let token = session.fresh_or_renew(early, min_valid)?;
+        Ok(Fresh {
+            profile: session.name,
+            token,
+        })
+    }
+
+    /// Opens the profile a command is about (`-p`, else the file's default
+    /// or only profile).
+    pub fn open(ctx: &'a Ctx) -> Result<Self, Failure> {
+        let cfg = ctx.load_config()?;
+        let name = ctx.profile_name(&cfg)?;
+        Session::named(ctx, &cfg, &name)
+    }
+
+    /// Opens profile `name` of `cfg`.
+    pub fn named(ctx: &'a Ctx, cfg: &Config, name: &str) -> Result<Self, Failure> {
+        Ok(Session::build(ctx, name, cfg.profile(name)?, cfg.stamp()))
+    }
+
+    /// A profile that is not (or not in this shape) in the profile file:
+    /// the one a login is creating or replacing. No cache record vouches
+    /// for it until [`Session::record_login`] saves it.
+    pub fn new(ctx: &'a Ctx, name: &str, profile: Profile) -> Self {
+        Session::build(ctx, name, profile, None)
+    }
+
+    fn build(ctx: &'a Ctx, name: &str, profile: Profile, config_stamp: Option<Stamp>) -> Self {
         Session {
             ctx,
-            name,
+            name: name.to_string(),
             profile,
-            config_stamp: None,
+            config_stamp,
             store: OnceCell::new(),
         }
+    }
+
+    /// The profile's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The profile's settings.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The provider the profile speaks.
+    pub fn provider(&self) -> Result<Box<dyn Provider>, Failure> {
+        providers::build(&self.profile, &self.ctx.providers_dir)
     }
 
     /// The secret store, opened on first use (the hot path never opens it).
@@ -59,30 +164,99 @@ impl<'a> Session<'a> {
             .as_ref()
     }
 
-    /// The cache record, if any.
-    pub fn cached(&self) -> Option<CacheRecord> {
-        self.ctx.cache().read(&self.name)
+    /// What the secret store holds for the profile. A store that cannot be
+    /// read is an error, never "nothing stored".
+    pub fn stored_secrets(&self) -> Result<Option<StoredSecrets>, Failure> {
+        self.store().load(&self.name)
     }
 
-    /// The current access token, fresh or not: from the cache, or from the
-    /// secret store for `cache = false` profiles.
-    pub fn current_access(&self) -> Result<Option<AccessToken>, Failure> {
-        if self.profile.cache {
-            Ok(self.cached().and_then(|r| r.access))
+    /// Takes the profile lock: one renewal, login or logout at a time.
+    pub fn lock(&self) -> Result<ProfileLock, Failure> {
+        ProfileLock::acquire(&self.ctx.data_dir, &self.name, self.ctx.lock_wait())
+    }
+
+    /// Everything stored about the tokens, each store read once.
+    pub fn state(&self) -> Result<TokenState, Failure> {
+        let secrets = self.stored_secrets()?.unwrap_or_default();
+        let record = self.read_cache().unwrap_or_default();
+        let access = if self.profile.cache {
+            record.access.clone()
         } else {
-            Ok(self.store().load(&self.name)?.and_then(|s| s.access))
+            secrets.access.clone()
+        };
+        Ok(TokenState {
+            secrets,
+            record,
+            access,
+        })
+    }
+
+    /// The OpenID Connect ID token, for providers that issue one (a
+    /// keychain round trip: only asked for when it is printed).
+    pub fn id_token(&self) -> Result<Option<Secret<String>>, Failure> {
+        if !self.profile.provider.has_id_token() {
+            return Ok(None);
         }
+        Ok(self.stored_secrets()?.and_then(|s| s.id_token))
+    }
+
+    /// The credentials a login or a provider call uses, from stored secrets.
+    pub fn credentials(&self, s: &StoredSecrets) -> Credentials {
+        Credentials {
+            username: self.profile.username.clone(),
+            password: s.password.clone(),
+            client_secret: s.client_secret.clone(),
+        }
+    }
+
+    /// Asks the provider's info endpoint about a fresh token (`info --remote`).
+    pub fn remote_info(
+        &self,
+        provider: &dyn Provider,
+        state: &TokenState,
+    ) -> Result<Value, Failure> {
+        let t = self.ensure_fresh(Duration::ZERO)?;
+        provider.remote_info_with(
+            self.ctx.http(),
+            &t.token,
+            state.record.user.as_ref(),
+            &self.credentials(&state.secrets),
+        )
     }
 
     /// A token valid for at least `min_valid`, renewing first if needed.
+    /// Usable again and again from a long-lived process.
     pub fn ensure_fresh(&self, min_valid: Duration) -> Result<AccessToken, Failure> {
-        if let Some(t) = self.current_access()?
+        self.fresh_or_renew(self.read_cache(), min_valid)
+    }
+
+    fn fresh_or_renew(
+        &self,
+        rec: Option<CacheRecord>,
+        min_valid: Duration,
+    ) -> Result<AccessToken, Failure> {
+        let recorded = rec.as_ref().and_then(|r| r.config_stamp);
+        if let Some(t) = self.access_in(rec)?
             && t.valid_for(min_valid, now())
         {
-            self.restamp(&t);
+            self.restamp(&t, recorded);
             return Ok(t);
         }
         self.renew(Some(min_valid))
+    }
+
+    fn read_cache(&self) -> Option<CacheRecord> {
+        self.ctx.cache().read(&self.name)
+    }
+
+    /// The current access token, fresh or not: from the cache record, or
+    /// from the secret store for `cache = false` profiles.
+    fn access_in(&self, rec: Option<CacheRecord>) -> Result<Option<AccessToken>, Failure> {
+        if self.profile.cache {
+            Ok(rec.and_then(|r| r.access))
+        } else {
+            Ok(self.stored_secrets()?.and_then(|s| s.access))
+        }
     }
 
     /// Re-stamps the cache record against the profile file as just read, so
@@ -90,18 +264,15 @@ impl<'a> Session<'a> {
     /// (another profile's login rewrites the file). Only when the lock is
     /// free and the record still holds `t`: a renewal in progress must never
     /// be overwritten with an older token. Best effort: it is only a cache.
-    fn restamp(&self, t: &AccessToken) {
+    fn restamp(&self, t: &AccessToken, recorded: Option<Stamp>) {
         let stamp = self.config_stamp;
-        if !self.profile.cache
-            || stamp.is_none()
-            || self.cached().is_none_or(|r| r.config_stamp == stamp)
-        {
+        if !self.profile.cache || stamp.is_none() || recorded == stamp {
             return;
         }
         let Ok(_lock) = ProfileLock::acquire(&self.ctx.data_dir, &self.name, Duration::ZERO) else {
             return;
         };
-        if let Some(mut rec) = self.cached()
+        if let Some(mut rec) = self.read_cache()
             && rec.access.as_ref() == Some(t)
         {
             rec.config_stamp = stamp;
@@ -113,9 +284,10 @@ impl<'a> Session<'a> {
     /// process obtained while we waited is used instead (single flight);
     /// without it (`tokctl refresh`), the server is always asked.
     pub fn renew(&self, if_stale: Option<Duration>) -> Result<AccessToken, Failure> {
-        let _lock = ProfileLock::acquire(&self.ctx.data_dir, &self.name, self.ctx.lock_wait())?;
+        let _lock = self.lock()?;
+        let mut rec = self.read_cache();
         if let Some(min_valid) = if_stale
-            && let Some(t) = self.current_access()?
+            && let Some(t) = self.access_in(rec.clone())?
             && t.valid_for(min_valid, now())
         {
             self.ctx.verbose(&format!(
@@ -124,14 +296,16 @@ impl<'a> Session<'a> {
             ));
             return Ok(t);
         }
-        let provider = providers::build(&self.profile, &self.ctx.providers_dir)?;
+        let provider = self.provider()?;
         let mut secrets = self.load_secrets()?;
         // A rejected refresh token may have been replaced by another process
         // (a concurrent login, or a renewal that outlived our lock wait):
         // then retry once with the replacement instead of failing.
         for attempt in 0..2 {
             match self.obtain(provider.as_ref(), &secrets) {
-                Ok((ts, via)) => return self.persist(ts, via, secrets, provider.caps()),
+                Ok((ts, via)) => {
+                    return self.persist(self.config_stamp, ts, via, secrets, provider.caps(), rec);
+                }
                 Err(e) if e.kind == Kind::LoginRequired && attempt == 0 => {
                     let latest = self.load_secrets()?;
                     if latest.refresh_token.is_none()
@@ -139,7 +313,8 @@ impl<'a> Session<'a> {
                     {
                         return Err(e);
                     }
-                    if let Some(t) = self.current_access()?
+                    rec = self.read_cache();
+                    if let Some(t) = self.access_in(rec.clone())?
                         && t.valid_for(if_stale.unwrap_or_default(), now())
                     {
                         return Ok(t);
@@ -153,7 +328,7 @@ impl<'a> Session<'a> {
     }
 
     fn load_secrets(&self) -> Result<StoredSecrets, Failure> {
-        self.store().load(&self.name)?.ok_or_else(|| {
+        self.stored_secrets()?.ok_or_else(|| {
             login_required(
                 format!("profile '{}' is not logged in", self.name),
                 &self.name,
@@ -197,7 +372,7 @@ impl<'a> Session<'a> {
                 }
             }
         }
-        if caps.relogin && self.has_saved_credentials(secrets) {
+        if caps.relogin && has_saved_credentials(secrets) {
             let how = Interaction {
                 unattended: true,
                 quiet: self.ctx.global.quiet,
@@ -242,18 +417,6 @@ impl<'a> Session<'a> {
         Err(self.with_login_hint(e))
     }
 
-    fn credentials(&self, s: &StoredSecrets) -> Credentials {
-        Credentials {
-            username: self.profile.username.clone(),
-            password: s.password.clone(),
-            client_secret: s.client_secret.clone(),
-        }
-    }
-
-    fn has_saved_credentials(&self, s: &StoredSecrets) -> bool {
-        s.password.is_some() || s.client_secret.is_some()
-    }
-
     fn with_login_hint(&self, mut e: Failure) -> Failure {
         if e.kind == Kind::LoginRequired && e.hint.is_none() {
             e.hint = Some(format!("run `tokctl login -p {}`", self.name));
@@ -261,15 +424,34 @@ impl<'a> Session<'a> {
         e
     }
 
-    /// Stores what a login or renewal obtained: secrets first, then the
-    /// cache. `base` holds the secrets to keep (saved credentials, and the
-    /// old refresh token for a refresh that did not rotate it).
-    pub fn persist(
+    /// Records a successful login, under the profile lock: the profile
+    /// into the profile file (the default too, when it is the only one),
+    /// then the secrets (`base`: the credentials to keep), then the cache.
+    pub fn record_login(
         &self,
+        _held: &ProfileLock,
+        cfg: &mut Config,
+        ts: TokenSet,
+        base: StoredSecrets,
+        caps: Caps,
+    ) -> Result<AccessToken, Failure> {
+        cfg.save_profile(&self.name, &self.profile)?;
+        let previous = self.read_cache();
+        self.persist(cfg.stamp(), ts, Via::Login, base, caps, previous)
+    }
+
+    /// Stores what a login or renewal obtained: secrets first, then the
+    /// cache, stamped with `stamp`. `base` holds the secrets to keep (saved
+    /// credentials, and the old refresh token for a refresh that did not
+    /// rotate it); `previous` is the record read under the lock.
+    fn persist(
+        &self,
+        stamp: Option<Stamp>,
         ts: TokenSet,
         via: Via,
         base: StoredSecrets,
         caps: Caps,
+        previous: Option<CacheRecord>,
     ) -> Result<AccessToken, Failure> {
         let mut s = base.clone();
         match (&ts.refresh_token, via) {
@@ -296,16 +478,16 @@ impl<'a> Session<'a> {
         if s != base || via == Via::Login {
             self.store().save(&self.name, &s)?;
         }
-        let previous = self.cached().unwrap_or_default();
+        let previous = previous.unwrap_or_default();
         let rec = CacheRecord {
-            config_stamp: self.config_stamp,
+            config_stamp: stamp,
             access: self.profile.cache.then(|| access.clone()),
             expires_at: access.expires_at,
             user: ts.user.or(previous.user),
             scope: ts.scope.or(previous.scope),
             renewal: if caps.refresh && s.refresh_token.is_some() {
                 Renewal::Refresh
-            } else if caps.relogin && self.has_saved_credentials(&s) {
+            } else if caps.relogin && has_saved_credentials(&s) {
                 Renewal::Relogin
             } else {
                 Renewal::None
@@ -324,15 +506,63 @@ impl<'a> Session<'a> {
         Ok(access)
     }
 
+    /// Forgets the profile's tokens, under the profile lock: the cache
+    /// first (it is only a cache, and a kill later on must not leave the
+    /// fast path handing out a token that is being revoked or deleted),
+    /// then, with `how.revoke`, a best-effort revocation at the server, then
+    /// the secret store's entry (all of it, or all but the credentials).
+    pub fn forget(&self, _held: &ProfileLock, how: Forget) -> Result<(), Failure> {
+        // Read first: an unavailable store fails here, before anything is deleted.
+        let secrets = if how.revoke || how.keep_credentials {
+            self.stored_secrets()?.unwrap_or_default()
+        } else {
+            StoredSecrets::default()
+        };
+        let access = match how.revoke {
+            false => None,
+            true if self.profile.cache => self.read_cache().and_then(|r| r.access),
+            true => secrets.access.clone(),
+        };
+        self.ctx
+            .cache()
+            .remove(&self.name)
+            .map_err(|e| config(format!("cannot remove the token cache: {e}")))?;
+        let tokens = Revocable {
+            access_token: access.map(|a| a.token),
+            refresh_token: secrets.refresh_token.clone(),
+            client_secret: secrets.client_secret.clone(),
+        };
+        if how.revoke && (tokens.access_token.is_some() || tokens.refresh_token.is_some()) {
+            let revoked = self
+                .provider()
+                .and_then(|p| p.revoke(self.ctx.http(), &tokens));
+            if let Err(e) = revoked {
+                self.ctx.notice(&format!(
+                    "warning: could not revoke the tokens at the server: {e}"
+                ));
+            }
+        }
+        let kept = StoredSecrets {
+            password: secrets.password,
+            client_secret: secrets.client_secret,
+            ..StoredSecrets::default()
+        };
+        if how.keep_credentials && !kept.is_empty() {
+            self.store().save(&self.name, &kept)
+        } else {
+            self.store().delete(&self.name)
+        }
+    }
+
     /// Drops the access token, so that the next call renews it; the refresh
     /// token and saved credentials stay. With `refused`, only when the
     /// stored token is that one: a token another process just obtained is
     /// not the one the server refused.
     pub fn forget_access(&self, refused: Option<&str>) -> Result<(), Failure> {
-        let _lock = ProfileLock::acquire(&self.ctx.data_dir, &self.name, self.ctx.lock_wait())?;
+        let _lock = self.lock()?;
         let is_refused = |t: &AccessToken| refused.is_none_or(|r| t.token.expose() == r);
         if self.profile.cache {
-            if let Some(mut rec) = self.cached()
+            if let Some(mut rec) = self.read_cache()
                 && rec.access.as_ref().is_some_and(is_refused)
             {
                 rec.access = None;
@@ -344,7 +574,7 @@ impl<'a> Session<'a> {
                     )
                 })?;
             }
-        } else if let Some(mut s) = self.store().load(&self.name)?
+        } else if let Some(mut s) = self.stored_secrets()?
             && s.access.as_ref().is_some_and(is_refused)
         {
             s.access = None;
@@ -352,4 +582,22 @@ impl<'a> Session<'a> {
         }
         Ok(())
     }
+}
+
+/// Takes the token out of `rec` when it is valid for `min_valid` and the
+/// record was written against the profile file as it is now: then the
+/// profile exists, keeps its token in the cache, and nothing in the file
+/// needs reading. Otherwise `rec` stays whole, for the slow path to use.
+fn take_trusted(ctx: &Ctx, rec: &mut CacheRecord, min_valid: Duration) -> Option<AccessToken> {
+    if rec.config_stamp? != Stamp::of(&ctx.config_path)? {
+        return None;
+    }
+    if !rec.access.as_ref()?.valid_for(min_valid, now()) {
+        return None;
+    }
+    rec.access.take()
+}
+
+fn has_saved_credentials(s: &StoredSecrets) -> bool {
+    s.password.is_some() || s.client_secret.is_some()
 }

@@ -5,6 +5,7 @@
 use crate::cli::ExecArgs;
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind};
+use crate::session::{Fresh, Session};
 use crate::token::rfc3339;
 use std::process::Command;
 
@@ -13,7 +14,7 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
     for name in &args.env {
         check_env_name(name)?;
     }
-    let (profile, t) = super::fresh_token(ctx, &args.token)?;
+    let Fresh { profile, token: t } = Session::fresh_token(ctx, args.token.min_valid)?;
     let token = t.token.expose();
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
     let mut cmd = crate::process::child_command(program);

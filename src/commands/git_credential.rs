@@ -9,6 +9,7 @@ use crate::cli::{GitCredentialArgs, GitOperation};
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, sanitize, usage};
 use crate::helpers::git::{self, Request};
+use crate::session::{Fresh, Session};
 
 /// Runs one helper operation, or sets git up.
 pub fn run(ctx: &Ctx, args: &GitCredentialArgs) -> anyhow::Result<u8> {
@@ -27,7 +28,7 @@ pub fn run(ctx: &Ctx, args: &GitCredentialArgs) -> anyhow::Result<u8> {
 }
 
 fn get(ctx: &Ctx, args: &GitCredentialArgs, req: &Request) -> anyhow::Result<u8> {
-    let (profile, t) = super::fresh_token(ctx, &args.token)?;
+    let Fresh { profile, token: t } = Session::fresh_token(ctx, args.token.min_valid)?;
     let username = match (&req.username, req.takes_authtype()) {
         (Some(name), _) => name.clone(),
         // Bearer needs no name, so the profile file is not read for one.
@@ -58,8 +59,7 @@ fn profile_username(ctx: &Ctx, profile: &str) -> Result<String, Failure> {
 /// git's server refused the token: forget the cached access token (only
 /// that one, and only if it is the one git used), so the next `get` renews.
 fn erase(ctx: &Ctx, req: &Request) -> anyhow::Result<u8> {
-    let (_, session) = super::open_session(ctx)?;
-    session.forget_access(req.reported_secret())?;
+    Session::open(ctx)?.forget_access(req.reported_secret())?;
     Ok(0)
 }
 

@@ -6,22 +6,21 @@ use crate::ctx::Ctx;
 use crate::error::printable;
 use crate::providers;
 use crate::providers::kind::ProviderName;
+use crate::session::Session;
 use crate::token::{RefreshExpiry, decode_jwt, human_span, now, rfc3339};
 use serde_json::{Map, Value, json};
-use std::time::Duration;
 
 /// Shows the profile and its token state.
 pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
-    let (_, session) = super::open_session(ctx)?;
-    let p = &session.profile;
-    let provider = providers::build(p, &ctx.providers_dir)?;
-    let secrets = session.store().load(&session.name)?;
-    let rec = session.cached().unwrap_or_default();
-    let access = session.current_access()?;
+    let session = Session::open(ctx)?;
+    let p = session.profile();
+    let provider = session.provider()?;
+    let state = session.state()?;
+    let (s, rec, access) = (&state.secrets, &state.record, &state.access);
     let at = now();
 
     let mut v = Map::new();
-    v.insert("profile".into(), json!(session.name));
+    v.insert("profile".into(), json!(session.name()));
     v.insert("provider".into(), json!(p.provider.to_string()));
     if let ProviderName::Defined(kind) = &p.provider {
         let file = providers::defined::path(&ctx.providers_dir, kind);
@@ -63,7 +62,6 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
             json!(t.expires_at.is_some_and(|e| e <= at)),
         );
     }
-    let s = secrets.clone().unwrap_or_default();
     v.insert("refresh_token".into(), json!(s.refresh_token.is_some()));
     if s.refresh_token.is_some() {
         v.insert(
@@ -117,13 +115,7 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
         );
     }
     if args.remote {
-        let t = session.ensure_fresh(Duration::ZERO)?;
-        let creds = providers::Credentials {
-            username: p.username.clone(),
-            password: None,
-            client_secret: s.client_secret.clone(),
-        };
-        let remote = provider.remote_info_with(ctx.http(), &t.token, rec.user.as_ref(), &creds)?;
+        let remote = session.remote_info(provider.as_ref(), &state)?;
         v.insert("remote".into(), remote);
     }
     let out = if args.json {

@@ -9,11 +9,10 @@ use crate::config::{Config, Profile};
 use crate::ctx::{Ctx, check_profile_name};
 use crate::error::{Failure, printable, usage};
 use crate::http::check_url;
-use crate::lock::ProfileLock;
 use crate::providers::kind::ProviderName;
 use crate::providers::{self, Credentials, Interaction};
 use crate::secret::Secret;
-use crate::session::{Session, Via};
+use crate::session::{Forget, Session};
 use crate::store::StoredSecrets;
 use crate::token::{human_span, now, rfc3339};
 use clap::ValueEnum;
@@ -55,10 +54,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         provider = providers::build(&profile, &ctx.providers_dir)?;
     }
     let caps = provider.caps();
-    let session = Session::open(ctx, name.clone(), profile.clone());
-    let previous = existing_secrets(&session)?;
 
-    let mut input = SecretInput;
     let mut creds = Credentials {
         username: profile.username.clone(),
         ..Credentials::default()
@@ -70,13 +66,32 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         );
         profile.username = creds.username.clone();
     }
+    let save = if args.save_credentials {
+        true
+    } else if args.no_save_credentials {
+        false
+    } else {
+        profile
+            .save_credentials
+            .unwrap_or(caps.save_credentials_by_default)
+    };
+    if args.save_credentials || args.no_save_credentials {
+        profile.save_credentials = Some(save);
+    }
+    let session = Session::new(ctx, &name, profile);
+    // A store that cannot be read fails the login now, before the password
+    // is sent for tokens that could not be kept: a locked keychain, or a
+    // damaged file that must not be overwritten.
+    let previous = session.stored_secrets()?;
+
+    let mut input = SecretInput;
     if caps.needs_password {
         creds.password = Some(input.password(args.password_stdin, &name)?);
     } else if args.password_stdin {
         // Reading the line anyway would hand it to the client secret below.
         return Err(usage(format!(
             "this {} login takes no password, so --password-stdin has nothing to read",
-            profile.provider
+            session.profile().provider
         ))
         .hint("give a client secret with --client-secret-stdin or TOKCTL_CLIENT_SECRET")
         .into());
@@ -87,7 +102,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         // server: it must never be sent to a server it was not issued by.
         None if stored
             .as_ref()
-            .is_some_and(|old| same_client(old, &profile)) =>
+            .is_some_and(|old| same_client(old, session.profile())) =>
         {
             previous.as_ref().and_then(|p| p.client_secret.clone())
         }
@@ -113,18 +128,6 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     ts.check_characters("login")?;
 
     // Success: now record the profile and the secrets.
-    let save = if args.save_credentials {
-        true
-    } else if args.no_save_credentials {
-        false
-    } else {
-        profile
-            .save_credentials
-            .unwrap_or(caps.save_credentials_by_default)
-    };
-    if args.save_credentials || args.no_save_credentials {
-        profile.save_credentials = Some(save);
-    }
     let base = StoredSecrets {
         password: if save { creds.password.clone() } else { None },
         // A confidential client's secret is needed by every refresh.
@@ -136,28 +139,15 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     // in another store, are removed first: a kill after that leaves the
     // profile logged out, never holding a refresh token that its new server
     // did not issue.
-    let _lock = ProfileLock::acquire(&ctx.data_dir, &name, ctx.lock_wait())?;
-    if let Some(old) = &stored
-        && (!same_client(old, &profile) || old.store != profile.store)
+    let lock = session.lock()?;
+    if let Some(old) = stored
+        && (!same_client(&old, session.profile()) || old.store != session.profile().store)
     {
-        Session::open(ctx, name.clone(), old.clone())
-            .store()
-            .delete(&name)?;
-        ctx.cache()
-            .remove(&name)
-            .map_err(|e| crate::error::config(format!("cannot remove the token cache: {e}")))?;
+        Session::new(ctx, &name, old).forget(&lock, Forget::default())?;
     }
-    let first = cfg.names().is_empty();
-    cfg.set_profile(&name, &profile);
-    if first || cfg.default_name().is_none() && cfg.names().len() == 1 {
-        cfg.set_default(&name);
-    }
-    cfg.save()?;
-    let mut session = Session::open(ctx, name.clone(), profile.clone());
-    session.config_stamp = cfg.stamp();
     let user = ts.user.clone();
     let scope = ts.scope.clone();
-    let t = session.persist(ts, Via::Login, base, caps)?;
+    let t = session.record_login(&lock, &mut cfg, ts, base, caps)?;
     report(
         ctx,
         &session,
@@ -288,14 +278,6 @@ fn same_client(old: &Profile, new: &Profile) -> bool {
         && old.oauth.client_id == new.oauth.client_id
 }
 
-/// The secrets stored by an earlier login (a re-login reuses a saved
-/// client secret). A store that cannot be read fails the login now, before
-/// the password is sent for tokens that could not be kept: a locked
-/// keychain, or a damaged file that must not be overwritten.
-fn existing_secrets(s: &Session) -> Result<Option<StoredSecrets>, Failure> {
-    s.store().load(&s.name)
-}
-
 /// Where secrets come from: stdin lines (password first, then client
 /// secret), the environment, or a no-echo prompt on a terminal.
 ///
@@ -369,11 +351,11 @@ fn report(
     scope: Option<&str>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let provider = s.profile.provider.to_string();
+    let provider = s.profile().provider.to_string();
     let store = s.store().name();
     if json {
         let v = serde_json::json!({
-            "profile": s.name,
+            "profile": s.name(),
             "provider": provider,
             "user": user,
             "store": store,
@@ -393,7 +375,7 @@ fn report(
         };
         ctx.notice(&format!(
             "logged in to profile '{}' ({provider}){who}; token {validity}; secrets in the {store} store",
-            s.name
+            s.name()
         ));
     }
     Ok(())

@@ -11,11 +11,8 @@ mod profiles;
 mod refresh;
 mod use_profile;
 
-use crate::cli::{Cli, Command, TokenArgs};
-use crate::config::{Config, Stamp};
+use crate::cli::{Cli, Command};
 use crate::ctx::Ctx;
-use crate::session::Session;
-use crate::token::{AccessToken, now};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -36,44 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::GitCredential(a) => git_credential::run(&ctx, a),
         Command::Completions(_) => unreachable!("handled above"),
     }
-}
-
-/// Opens the profile a command is about.
-fn open_session(ctx: &Ctx) -> anyhow::Result<(Config, Session<'_>)> {
-    let cfg = ctx.load_config()?;
-    let name = ctx.profile_name(&cfg)?;
-    let profile = cfg.profile(&name)?;
-    let mut session = Session::open(ctx, name, profile);
-    session.config_stamp = cfg.stamp();
-    Ok((cfg, session))
-}
-
-/// The hot path of `print-header` and `exec`: a token valid for
-/// `min_valid`, straight from the cache, when the profile is named (`-p` or
-/// `TOKCTL_PROFILE`) and the profile file is byte-for-byte the one the
-/// cache was written against — then the profile exists, keeps its token in
-/// the cache, and nothing in the file needs reading. `None` sends the caller
-/// down the ordinary path, which checks everything.
-fn cached_token(ctx: &Ctx, min_valid: std::time::Duration) -> Option<(String, AccessToken)> {
-    let name = ctx.global.profile.as_ref()?;
-    crate::ctx::check_profile_name(name).ok()?;
-    let rec = ctx.cache().read(name)?;
-    if rec.config_stamp? != Stamp::of(&ctx.config_path)? {
-        return None;
-    }
-    let t = rec.access?;
-    t.valid_for(min_valid, now()).then(|| (name.clone(), t))
-}
-
-/// The token `args` ask for, with the profile it belongs to: from the
-/// cache when it is fresh, else through the session (renewing first).
-fn fresh_token(ctx: &Ctx, args: &TokenArgs) -> anyhow::Result<(String, AccessToken)> {
-    if let Some(found) = cached_token(ctx, args.min_valid) {
-        return Ok(found);
-    }
-    let (_, session) = open_session(ctx)?;
-    let t = session.ensure_fresh(args.min_valid)?;
-    Ok((session.name, t))
 }
 
 /// Writes to stdout; a closed pipe surfaces as an io error that `main` treats quietly.

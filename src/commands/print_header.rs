@@ -9,6 +9,7 @@ use crate::error::{sanitize, usage};
 use crate::helpers::kube;
 use crate::http::is_header_name;
 use crate::secret::Secret;
+use crate::session::Session;
 use crate::token::{AccessToken, rfc3339};
 
 /// Prints the header (or token, JSON, curl line) for a fresh token.
@@ -21,25 +22,15 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
         .hint("use letters, digits and '-', e.g. --header X-Auth-Token")
         .into());
     }
-    // The JSON form may add the ID token from the secret store, so it always
-    // takes the full path.
-    if args.format != HeaderFormat::Json
-        && let Some((_, t)) = super::cached_token(ctx, args.token.min_valid)
-    {
-        return print(args, &t, None);
+    // The JSON form adds the ID token, which lives in the secret store, so
+    // it alone takes the full path (a keychain round trip).
+    if args.format != HeaderFormat::Json {
+        let fresh = Session::fresh_token(ctx, args.token.min_valid)?;
+        return print(args, &fresh.token, None);
     }
-    let (_, session) = super::open_session(ctx)?;
+    let session = Session::open(ctx)?;
     let t = session.ensure_fresh(args.token.min_valid)?;
-    let id_token = match args.format {
-        // The ID token lives in the secret store; reading it costs a
-        // keychain round trip, so only the JSON format does.
-        HeaderFormat::Json if session.profile.provider.has_id_token() => session
-            .store()
-            .load(&session.name)?
-            .and_then(|s| s.id_token),
-        _ => None,
-    };
-    print(args, &t, id_token)
+    print(args, &t, session.id_token()?)
 }
 
 fn print(

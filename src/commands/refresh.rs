@@ -2,15 +2,16 @@
 
 use crate::cli::RefreshArgs;
 use crate::ctx::Ctx;
+use crate::session::Session;
 use crate::token::{human_span, now, rfc3339};
 
 /// Renews the access token now.
 pub fn run(ctx: &Ctx, args: &RefreshArgs) -> anyhow::Result<u8> {
-    let (_, session) = super::open_session(ctx)?;
+    let session = Session::open(ctx)?;
     let t = session.renew(None)?;
     if args.json {
         let v = serde_json::json!({
-            "profile": session.name,
+            "profile": session.name(),
             "expires_at": t.expires_at.map(rfc3339),
             "expires_in": t.remaining(now()),
         });
@@ -23,7 +24,7 @@ pub fn run(ctx: &Ctx, args: &RefreshArgs) -> anyhow::Result<u8> {
             });
         ctx.notice(&format!(
             "refreshed profile '{}': token {validity}",
-            session.name
+            session.name()
         ));
     }
     Ok(0)
