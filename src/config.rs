@@ -6,66 +6,13 @@
 //! a file the user is halfway through editing.
 
 use crate::cli::{ClientAuth, Flow, ProviderKind, StoreKind, value_name};
-use crate::error::{Failure, config};
+use crate::error::{Failure, config, usage};
 use crate::fsutil;
 use crate::providers::kind::ProviderName;
+use crate::store::cache::Stamp;
 use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
-
-/// Identifies one version of the profile file without reading it: size,
-/// modification and change times, inode and device (ctime cannot be set
-/// back by `touch -r` or `cp -p`). Parsing the file costs more than
-/// everything else `print-header` does once it holds a few dozen profiles,
-/// so the cache remembers the stamp of the file it was written against
-/// (see `Session::fresh_token`).
-// Missing fields (a record from an older tokctl) read as zero: such a stamp
-// matches no file, so the slow path runs once and re-stamps the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default)]
-pub struct Stamp {
-    len: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
-    inode: u64,
-    dev: u64,
-}
-
-impl Stamp {
-    /// The stamp of the file at `path`, if it exists.
-    pub fn of(path: &Path) -> Option<Stamp> {
-        Some(Stamp::from_metadata(&std::fs::metadata(path).ok()?))
-    }
-
-    fn from_metadata(m: &std::fs::Metadata) -> Stamp {
-        let nanos = |t: std::io::Result<std::time::SystemTime>| match t
-            .map(|t| t.duration_since(std::time::UNIX_EPOCH))
-        {
-            Ok(Ok(d)) => d.as_nanos() as i128,
-            Ok(Err(e)) => -(e.duration().as_nanos() as i128),
-            Err(_) => 0,
-        };
-        #[cfg(unix)]
-        let (ctime_ns, inode, dev) = {
-            use std::os::unix::fs::MetadataExt;
-            (
-                m.ctime() as i128 * 1_000_000_000 + m.ctime_nsec() as i128,
-                m.ino(),
-                m.dev(),
-            )
-        };
-        #[cfg(not(unix))]
-        let (ctime_ns, inode, dev) = (nanos(m.created()), 0, 0);
-        Stamp {
-            len: m.len(),
-            mtime_ns: nanos(m.modified()),
-            ctime_ns,
-            inode,
-            dev,
-        }
-    }
-}
 
 /// Reads a file and the stamp of exactly the bytes read: `None` for the
 /// stamp when the file changed while it was being read.
@@ -176,6 +123,17 @@ impl Profile {
             git_username: None,
         }
     }
+
+    /// Profile names become file names (cache, lock): letters, digits,
+    /// `-`, `_`, `.`, `@`, not starting with a dot, at most 64. The rule
+    /// holds for `-p` and for names in the profile file alike.
+    pub fn check_name(name: &str) -> Result<(), Failure> {
+        if valid_name(name) {
+            Ok(())
+        } else {
+            Err(usage(invalid_name(name)))
+        }
+    }
 }
 
 /// The parsed profile file.
@@ -217,11 +175,8 @@ impl Config {
             .into_iter()
             .flat_map(|t| t.iter().map(|(k, _)| k));
         let default = doc.get("default").and_then(Item::as_str);
-        if let Some(bad) = names
-            .chain(default)
-            .find(|n| !crate::ctx::is_valid_profile_name(n))
-        {
-            return Err(bad_file(path, &crate::ctx::invalid_profile_name(bad)));
+        if let Some(bad) = names.chain(default).find(|n| !valid_name(n)) {
+            return Err(bad_file(path, &invalid_name(bad)));
         }
         Ok(Config {
             path: path.to_path_buf(),
@@ -536,6 +491,24 @@ impl Reader<'_> {
     }
 }
 
+/// See [`Profile::check_name`].
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+}
+
+/// The message for a name that breaks [`Profile::check_name`].
+fn invalid_name(name: &str) -> String {
+    format!(
+        "invalid profile name '{}': use letters, digits, '-', '_', '.', '@' (at most 64)",
+        crate::error::sanitize(name)
+    )
+}
+
 fn bad_file(path: &Path, why: &str) -> Failure {
     config(format!("invalid profile file {}: {why}", path.display()))
         .hint("fix the file by hand; tokctl will not overwrite it while it is invalid")
@@ -667,6 +640,16 @@ username = "me@example.com" # my login
             "{m}"
         );
         assert!(!m.contains('|'), "{m}");
+    }
+
+    #[test]
+    fn profile_names() {
+        for ok in ["default", "work-1", "a.b", "me@host"] {
+            assert!(Profile::check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../x", "a/b", ".hidden", "sp ace", &"x".repeat(65)] {
+            assert!(Profile::check_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::cli::{GlobalArgs, StoreKind};
 use crate::config::{Config, Profile};
 use crate::error::{Failure, Kind, config, usage};
 use crate::http::Http;
+use crate::output::Output;
 use crate::store::SecretStore;
 use crate::store::cache::Cache;
 use crate::store::file::FileStore;
@@ -24,6 +25,8 @@ pub struct Ctx {
     /// Where provider definitions live: `TOKCTL_PROVIDERS_DIR`, else
     /// `providers/` beside the profile file.
     pub providers_dir: PathBuf,
+    /// Where every notice and `-v` line goes.
+    pub out: Output,
     http: OnceCell<Http>,
     auto_store: OnceCell<StoreKind>,
 }
@@ -53,6 +56,7 @@ impl Ctx {
                 .join("providers"),
         };
         Ok(Ctx {
+            out: Output::new(global.quiet, global.verbose),
             global,
             config_path,
             data_dir,
@@ -69,13 +73,8 @@ impl Ctx {
 
     /// The HTTP client (settings only until the first request).
     pub fn http(&self) -> &Http {
-        self.http.get_or_init(|| {
-            Http::new(
-                self.global.timeout,
-                self.global.cacert.clone(),
-                self.global.verbose,
-            )
-        })
+        self.http
+            .get_or_init(|| Http::new(self.global.timeout, self.global.cacert.clone(), self.out))
     }
 
     /// The access-token cache.
@@ -87,7 +86,7 @@ impl Ctx {
     /// file's `default`, else its only profile.
     pub fn profile_name(&self, cfg: &Config) -> Result<String, Failure> {
         if let Some(p) = &self.global.profile {
-            check_profile_name(p)?;
+            Profile::check_name(p)?;
             return Ok(p.clone());
         }
         if let Some(d) = cfg.default_name() {
@@ -130,7 +129,7 @@ impl Ctx {
             .get_or_init(|| match KeychainStore::probe(KEYCHAIN_PROBE_WAIT) {
                 Ok(()) => StoreKind::Keychain,
                 Err(why) => {
-                    self.notice(&format!(
+                    self.out.notice(&format!(
                         "warning: no usable keychain ({why}); keeping secrets in {} (mode 0600)",
                         FileStore::new(self.data_dir.clone()).path().display()
                     ));
@@ -147,66 +146,9 @@ impl Ctx {
         }
     }
 
-    /// A progress line or notice on stderr, unless `--quiet`.
-    pub fn notice(&self, msg: &str) {
-        if !self.global.quiet {
-            eprintln!("tokctl: {msg}");
-        }
-    }
-
-    /// A `-v` line on stderr: what tokctl decided and why (never a secret).
-    pub fn verbose(&self, msg: &str) {
-        if self.global.verbose {
-            eprintln!("tokctl: {msg}");
-        }
-    }
-
     /// How long to wait for another process's renewal: its requests may each
     /// take the full timeout (a refresh, then possibly a re-login).
     pub fn lock_wait(&self) -> Duration {
         self.global.timeout * 2 + Duration::from_secs(5)
-    }
-}
-
-/// Profile names become file names: keep them to a safe alphabet.
-pub fn check_profile_name(name: &str) -> Result<(), Failure> {
-    if is_valid_profile_name(name) {
-        Ok(())
-    } else {
-        Err(usage(invalid_profile_name(name)))
-    }
-}
-
-/// The `-p` rule, for names from anywhere (the profile file too): letters,
-/// digits, `-`, `_`, `.`, `@`, not starting with a dot, at most 64.
-pub fn is_valid_profile_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
-}
-
-/// The message for a name that breaks [`is_valid_profile_name`].
-pub fn invalid_profile_name(name: &str) -> String {
-    format!(
-        "invalid profile name '{}': use letters, digits, '-', '_', '.', '@' (at most 64)",
-        crate::error::sanitize(name)
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn profile_names() {
-        for ok in ["default", "work-1", "a.b", "me@host"] {
-            assert!(check_profile_name(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "../x", "a/b", ".hidden", "sp ace", &"x".repeat(65)] {
-            assert!(check_profile_name(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -15,6 +15,7 @@ mod fsutil;
 mod helpers;
 mod http;
 mod lock;
+mod output;
 mod process;
 mod providers;
 mod secret;
@@ -78,10 +79,10 @@ fn report(err: &anyhow::Error) -> u8 {
         return 0;
     }
     let failure = error::find_failure(err);
-    eprintln!("tokctl: error: {}", error::sanitize(&format!("{err:#}")));
-    if let Some(h) = failure.and_then(|f| f.hint.as_deref()) {
-        eprintln!("hint: {h}");
-    }
+    output::error(
+        &error::sanitize(&format!("{err:#}")),
+        failure.and_then(|f| f.hint.as_deref()),
+    );
     failure.map_or(error::Kind::Unexpected, |f| f.kind).code()
 }
 

@@ -13,13 +13,13 @@
 //! the slow path reuses) and once under it (the re-read above, whose record
 //! a renewal then updates): never more on one path.
 
-use crate::config::{Config, Profile, Stamp};
-use crate::ctx::{Ctx, check_profile_name};
+use crate::config::{Config, Profile};
+use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, config, login_required};
 use crate::lock::ProfileLock;
 use crate::providers::{self, Caps, Credentials, Interaction, Provider, Revocable};
 use crate::secret::Secret;
-use crate::store::cache::{CacheRecord, Renewal};
+use crate::store::cache::{CacheRecord, Renewal, Stamp};
 use crate::store::{SecretStore, StoredSecrets};
 use crate::token::{AccessToken, RefreshExpiry, TokenSet, now, rfc3339};
 use serde_json::Value;
@@ -86,7 +86,7 @@ impl<'a> Session<'a> {
             .global
             .profile
             .as_deref()
-            .filter(|n| check_profile_name(n).is_ok());
+            .filter(|n| Profile::check_name(n).is_ok());
         let mut early = None;
         if let Some(name) = named {
             let mut rec = ctx.cache().read(name);
@@ -290,7 +290,7 @@ impl<'a> Session<'a> {
             && let Some(t) = self.access_in(rec.clone())?
             && t.valid_for(min_valid, now())
         {
-            self.ctx.verbose(&format!(
+            self.ctx.out.verbose(&format!(
                 "profile '{}': another process renewed the token; using it",
                 self.name
             ));
@@ -358,7 +358,7 @@ impl<'a> Session<'a> {
                     format!("the refresh token expired at {}", rfc3339(t)),
                 ));
             } else {
-                self.ctx.verbose(&format!(
+                self.ctx.out.verbose(&format!(
                     "profile '{}': renewing with the refresh token",
                     self.name
                 ));
@@ -375,10 +375,10 @@ impl<'a> Session<'a> {
         if caps.relogin && has_saved_credentials(secrets) {
             let how = Interaction {
                 unattended: true,
-                quiet: self.ctx.global.quiet,
+                out: self.ctx.out,
                 ..Interaction::default()
             };
-            self.ctx.verbose(&format!(
+            self.ctx.out.verbose(&format!(
                 "profile '{}': logging in again with the saved credentials",
                 self.name
             ));
@@ -501,6 +501,7 @@ impl<'a> Session<'a> {
         if let Err(e) = self.ctx.cache().write(&self.name, &rec) {
             // The secrets are safe; only the fast path suffers.
             self.ctx
+                .out
                 .notice(&format!("warning: cannot write the token cache: {e}"));
         }
         Ok(access)
@@ -537,7 +538,7 @@ impl<'a> Session<'a> {
                 .provider()
                 .and_then(|p| p.revoke(self.ctx.http(), &tokens));
             if let Err(e) = revoked {
-                self.ctx.notice(&format!(
+                self.ctx.out.notice(&format!(
                     "warning: could not revoke the tokens at the server: {e}"
                 ));
             }

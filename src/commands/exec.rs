@@ -121,7 +121,7 @@ mod imp {
         // exec only returns on failure.
         let e = cmd.exec();
         let (code, msg) = launch_failure(program, &e);
-        eprintln!("tokctl: error: {msg}");
+        crate::output::error(&msg, None);
         Ok(code)
     }
 }
@@ -135,7 +135,7 @@ mod imp {
             Ok(s) => Ok(s.code().unwrap_or(1).clamp(0, 255) as u8),
             Err(e) => {
                 let (code, msg) = launch_failure(program, &e);
-                eprintln!("tokctl: error: {msg}");
+                crate::output::error(&msg, None);
                 Ok(code)
             }
         }

@@ -78,7 +78,7 @@ fn setup(ctx: &Ctx, url: &str) -> anyhow::Result<u8> {
     let cfg = ctx.load_config()?;
     let profile = ctx.profile_name(&cfg)?;
     // The name goes into a shell command line: keep to the safe alphabet.
-    crate::ctx::check_profile_name(&profile)?;
+    crate::config::Profile::check_name(&profile)?;
     cfg.profile(&profile)?;
     let exe = std::env::current_exe()?;
     let helper = format!(
@@ -88,7 +88,7 @@ fn setup(ctx: &Ctx, url: &str) -> anyhow::Result<u8> {
     let key = format!("credential.{url}.helper");
     git_config(&["--replace-all", &key, ""])?;
     git_config(&["--add", &key, &helper])?;
-    ctx.notice(&format!(
+    ctx.out.notice(&format!(
         "git now asks tokctl (profile '{profile}') for {url}, and no other helper"
     ));
     Ok(0)

@@ -6,9 +6,10 @@
 
 use crate::cli::{LoginArgs, ProviderKind, value_name};
 use crate::config::{Config, Profile};
-use crate::ctx::{Ctx, check_profile_name};
+use crate::ctx::Ctx;
 use crate::error::{Failure, printable, usage};
 use crate::http::check_url;
+use crate::output::Output;
 use crate::providers::kind::ProviderName;
 use crate::providers::{self, Credentials, Interaction};
 use crate::secret::Secret;
@@ -48,8 +49,13 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     let store_kind = ctx.resolve_auto(ctx.store_kind(&profile));
     profile.store = Some(store_kind);
 
+    let how = Interaction {
+        unattended: false,
+        no_browser: args.no_browser,
+        out: ctx.out,
+    };
     let mut provider = providers::build(&profile, &ctx.providers_dir)?;
-    if let Some(found) = provider.discover(ctx.http())? {
+    if let Some(found) = provider.discover(ctx.http(), how)? {
         profile.oauth = found;
         provider = providers::build(&profile, &ctx.providers_dir)?;
     }
@@ -61,7 +67,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     };
     if caps.needs_username && creds.username.is_none() {
         creds.username = Some(
-            prompt_line("Username: ")
+            prompt_line(ctx.out, "Username: ")
                 .map_err(|_| usage(format!("{} needs --username", profile.provider)))?,
         );
         profile.username = creds.username.clone();
@@ -119,11 +125,6 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         );
     }
 
-    let how = Interaction {
-        unattended: false,
-        no_browser: args.no_browser,
-        quiet: ctx.global.quiet,
-    };
     let ts = provider.login(ctx.http(), &creds, how)?;
     ts.check_characters("login")?;
 
@@ -183,7 +184,7 @@ fn known_kind(ctx: &Ctx, kind: &str) -> Result<(), Failure> {
 /// `-p`, else the only/default profile when it exists, else `default`.
 fn login_profile_name(ctx: &Ctx, cfg: &Config) -> Result<String, Failure> {
     if let Some(p) = &ctx.global.profile {
-        check_profile_name(p)?;
+        Profile::check_name(p)?;
         return Ok(p.clone());
     }
     Ok(ctx
@@ -333,11 +334,11 @@ fn prompt_secret(prompt: &str) -> Option<Secret<String>> {
     crate::terminal::prompt_password(prompt).map(Secret::new)
 }
 
-fn prompt_line(prompt: &str) -> Result<String, ()> {
+fn prompt_line(out: Output, prompt: &str) -> Result<String, ()> {
     if !std::io::stdin().is_terminal() {
         return Err(());
     }
-    eprint!("{prompt}");
+    out.prompt(prompt);
     let line = crate::terminal::stdin_line().map_err(drop)?.ok_or(())?;
     let line = line.trim().to_string();
     if line.is_empty() { Err(()) } else { Ok(line) }
@@ -373,7 +374,7 @@ fn report(
             Some(r) if r > 0 => format!("valid for {}", human_span(r)),
             Some(_) => "already expired".to_string(),
         };
-        ctx.notice(&format!(
+        ctx.out.notice(&format!(
             "logged in to profile '{}' ({provider}){who}; token {validity}; secrets in the {store} store",
             s.name()
         ));

@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<u8> {
         let session = Session::named(ctx, &cfg, &name)?;
         let lock = session.lock()?;
         session.forget(&lock, how)?;
-        ctx.notice(&format!("logged out of profile '{name}'"));
+        ctx.out.notice(&format!("logged out of profile '{name}'"));
     }
     Ok(0)
 }

@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: &RefreshArgs) -> anyhow::Result<u8> {
             .map_or("of unknown lifetime".to_string(), |s| {
                 format!("valid for {}", human_span(s))
             });
-        ctx.notice(&format!(
+        ctx.out.notice(&format!(
             "refreshed profile '{}': token {validity}",
             session.name()
         ));

@@ -15,7 +15,8 @@ pub fn run(ctx: &Ctx, args: &UseArgs) -> anyhow::Result<u8> {
             }
             cfg.set_default(name);
             cfg.save()?;
-            ctx.notice(&format!("profile '{name}' is now the default"));
+            ctx.out
+                .notice(&format!("profile '{name}' is now the default"));
         }
         None => {
             // Every way of not finding one is a configuration problem here:

@@ -32,10 +32,12 @@
 //!   `Authorization: Bearer` header, so it too stays out of the query.
 //! - No revocation: the API has none.
 
-use super::{Caps, Credentials, Interaction, Provider, expect_json, id_field, join, str_field};
+use super::wire::{expect_json, id_field, str_field};
+use super::{Caps, Credentials, Interaction, Provider};
 use crate::config::Profile;
+use crate::error::sanitize;
 use crate::error::{Failure, Kind, remote, usage};
-use crate::http::{Auth, Body, Http, Response, error_text};
+use crate::http::{Auth, Body, Http, Response, error_text, join};
 use crate::secret::Secret;
 use crate::token::{RefreshExpiry, TokenSet, UserInfo};
 use serde_json::{Value, json};
@@ -78,7 +80,9 @@ impl CollectiveAccess {
         what: &str,
     ) -> Result<(Response, Value), Failure> {
         let body = json!({"query": query, "variables": variables});
-        let resp = http.post(&self.service(), auth, Body::Json(&body))?;
+        let resp = http
+            .post(&self.service(), auth, Body::Json(&body))?
+            .with_error_shape(graphql_errors);
         if resp.status == 401 && resp.json(what).is_ok_and(|v| expired_token(&v)) {
             return Err(Failure::new(
                 Kind::LoginRequired,
@@ -88,6 +92,7 @@ impl CollectiveAccess {
         let (resp, v) = expect_json(resp, what)?;
         if v.get("ok").and_then(Value::as_bool) != Some(true) {
             let why = error_text(&v)
+                .or_else(|| graphql_errors(&v))
                 .unwrap_or_else(|| "the answer is not the documented {ok, data} envelope".into());
             return Err(remote(format!("{what} failed: {why}")));
         }
@@ -99,6 +104,17 @@ impl CollectiveAccess {
             .ok_or_else(|| remote(format!("{what}: the server's answer has no data.{field}")))?;
         Ok((resp, data))
     }
+}
+
+/// GraphQL's error shape, `{errors: [{message}]}`, its messages joined.
+fn graphql_errors(v: &Value) -> Option<String> {
+    let texts: Vec<String> = v
+        .get("errors")?
+        .as_array()?
+        .iter()
+        .filter_map(|e| e.get("message")?.as_str().map(sanitize))
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("; "))
 }
 
 /// Whether a GraphQL error body carries the `expiredToken` flag that
@@ -220,6 +236,13 @@ mod tests {
         let only_last = json!({"id": 3, "fname": "", "lname": "Curator"});
         assert_eq!(user_info(&only_last).name.as_deref(), Some("Curator"));
         assert_eq!(user_info(&json!({"id": 4})).name, None);
+    }
+
+    #[test]
+    fn graphql_error_text() {
+        let v = json!({"ok": false, "errors": [{"message": "Syntax Error"}, {"message": "x"}]});
+        assert_eq!(graphql_errors(&v).as_deref(), Some("Syntax Error; x"));
+        assert_eq!(graphql_errors(&json!({"errors": []})), None);
     }
 
     #[test]

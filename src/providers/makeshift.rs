@@ -20,13 +20,11 @@
 //! - No revocation: the document publishes no endpoint for it, and a token
 //!   dies by itself within 4 hours.
 
-use super::{
-    Caps, Credentials, Interaction, Provider, expect_json, id_field, join, parse_token_response,
-    str_field,
-};
+use super::wire::{expect_json, id_field, parse_token_response, str_field};
+use super::{Caps, Credentials, Interaction, Provider};
 use crate::config::Profile;
 use crate::error::{Failure, remote};
-use crate::http::{Auth, Body, Http, Response};
+use crate::http::{Auth, Body, Http, Response, join};
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo, claim_i64, rfc3339};
 use serde_json::{Value, json};
@@ -130,12 +128,10 @@ impl Provider for MakeShift {
                         crate::token::expiry_at(c, resp.clock_offset)
                     });
                     let fallback = created.saturating_add(DOCUMENTED_LIFETIME);
-                    if !how.quiet {
-                        eprintln!(
-                            "tokctl: warning: cannot read the token's lifetime ({e}); assuming the documented 4 hours, until {}",
-                            rfc3339(fallback)
-                        );
-                    }
+                    how.out.notice(&format!(
+                        "warning: cannot read the token's lifetime ({e}); assuming the documented 4 hours, until {}",
+                        rfc3339(fallback)
+                    ));
                     Some(fallback)
                 }
             };

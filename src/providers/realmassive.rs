@@ -11,12 +11,11 @@
 //!   401 means rejected whatever the body, JSON:API `detail` is quoted.
 //! - `GET /users/<id>` may wrap the user in `{"data": …}`; both are accepted.
 
-use super::{
-    Caps, Credentials, Interaction, Provider, expect_json, id_field, join, str_field, token_answer,
-};
+use super::wire::{expect_json, id_field, str_field, token_answer};
+use super::{Caps, Credentials, Interaction, Provider};
 use crate::config::Profile;
 use crate::error::{Failure, remote};
-use crate::http::{Auth, Body, Http};
+use crate::http::{Auth, Body, Http, join};
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo};
 use serde_json::{Value, json};

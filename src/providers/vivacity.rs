@@ -23,10 +23,11 @@
 //! - No `info --remote` and no revocation: the document names no endpoint
 //!   for either (`info` still decodes the access JWT locally).
 
-use super::{Caps, Credentials, Interaction, Provider, join, token_answer};
+use super::wire::token_answer;
+use super::{Caps, Credentials, Interaction, Provider};
 use crate::config::Profile;
 use crate::error::{Failure, Kind};
-use crate::http::{Auth, Body, Http, Response};
+use crate::http::{Auth, Body, Http, Response, join};
 use crate::secret::Secret;
 use crate::token::TokenSet;
 use serde_json::json;

@@ -4,9 +4,9 @@
 //! token is fresh. It also remembers non-secret facts (who the user is, how
 //! the token can be renewed) so that `profiles` needs no keychain either.
 //! It is only a cache: a damaged file reads as absent and is rewritten at
-//! the next renewal.
+//! the next renewal. Each record carries the [`Stamp`] of the profile file it
+//! was written against.
 
-use crate::config::Stamp;
 use crate::error::Failure;
 use crate::fsutil;
 use crate::token::{AccessToken, RefreshExpiry, UserInfo};
@@ -45,9 +45,63 @@ pub struct CacheRecord {
     pub refresh_expiry: RefreshExpiry,
     /// The profile file as it was when this record was written; while it
     /// is unchanged, the hot path may trust the record without parsing the
-    /// file (see [`crate::config::Stamp`]).
+    /// file (see [`Stamp`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_stamp: Option<Stamp>,
+}
+
+/// Identifies one version of the profile file without reading it: size,
+/// modification and change times, inode and device (ctime cannot be set
+/// back by `touch -r` or `cp -p`). Parsing the file costs more than
+/// everything else `print-header` does once it holds a few dozen profiles,
+/// so the cache remembers the stamp of the file it was written against
+/// (see `Session::fresh_token`).
+// Missing fields (a record from an older tokctl) read as zero: such a stamp
+// matches no file, so the slow path runs once and re-stamps the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Stamp {
+    len: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    inode: u64,
+    dev: u64,
+}
+
+impl Stamp {
+    /// The stamp of the file at `path`, if it exists.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        Some(Stamp::from_metadata(&std::fs::metadata(path).ok()?))
+    }
+
+    /// The stamp of an open file's metadata.
+    pub fn from_metadata(m: &std::fs::Metadata) -> Stamp {
+        let nanos = |t: std::io::Result<std::time::SystemTime>| match t
+            .map(|t| t.duration_since(std::time::UNIX_EPOCH))
+        {
+            Ok(Ok(d)) => d.as_nanos() as i128,
+            Ok(Err(e)) => -(e.duration().as_nanos() as i128),
+            Err(_) => 0,
+        };
+        #[cfg(unix)]
+        let (ctime_ns, inode, dev) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                m.ctime() as i128 * 1_000_000_000 + m.ctime_nsec() as i128,
+                m.ino(),
+                m.dev(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ctime_ns, inode, dev) = (nanos(m.created()), 0, 0);
+        Stamp {
+            len: m.len(),
+            mtime_ns: nanos(m.modified()),
+            ctime_ns,
+            inode,
+            dev,
+        }
+    }
 }
 
 /// The cache directory.

@@ -10,12 +10,11 @@
 mod file;
 mod template;
 
-use super::{
-    Caps, Credentials, Interaction, Provider, Revocable, auth_failure, join, parse_token_response,
-};
+use super::wire::{auth_failure, parse_token_response};
+use super::{Caps, Credentials, Interaction, Provider, Revocable};
 use crate::config::Profile;
 use crate::error::{Failure, Kind, config, remote, sanitize, usage};
-use crate::http::{Auth, Body, Http, Response};
+use crate::http::{Auth, Body, Http, Response, join};
 use crate::providers::kind::builtin_names;
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo};

@@ -66,34 +66,31 @@ pub fn login(
     let mut paste = how.no_browser || !browser::available();
     if !paste {
         match browser::open(&url) {
-            Ok(()) => {
-                if !how.quiet {
-                    eprintln!(
-                        "tokctl: opened a browser to sign in; waiting up to {} for its redirect to {redirect_uri}\n\
-                         tokctl: if no browser opened, visit:\n\n    {url}\n",
-                        humantime::format_duration(wait)
-                    );
-                }
-            }
+            Ok(()) => how.out.notice(&format!(
+                "opened a browser to sign in; waiting up to {} for its redirect to {redirect_uri}\n\
+                 if no browser opened, visit:\n\n    {url}\n",
+                humantime::format_duration(wait)
+            )),
             Err(why) => {
-                eprintln!("tokctl: {why}");
+                how.out.instruct(&why.to_string());
                 paste = true;
             }
         }
     }
     if paste {
         // Printed even with --quiet: the login cannot go on without it.
-        eprintln!(
-            "tokctl: open this address in a browser to sign in:\n\n    {url}\n\n\
-             tokctl: waiting up to {} for the redirect to {redirect_uri}.\n\
-             tokctl: if that browser runs on another machine, paste here the address it ends up on (starting with {redirect_uri}) and press Enter:",
+        how.out.instruct(&format!(
+            "open this address in a browser to sign in:\n\n    {url}\n\n\
+             waiting up to {} for the redirect to {redirect_uri}.\n\
+             if that browser runs on another machine, paste here the address it ends up on (starting with {redirect_uri}) and press Enter:",
             humantime::format_duration(wait)
-        );
+        ));
     }
-    let cb = listener.wait(&state, paste, wait)?;
+    let cb = listener.wait(&state, paste.then_some(how.out), wait)?;
     let code = check_callback(&cb, &state, s.issuer.as_deref())?;
-    if cb.source == Source::Paste && !how.quiet {
-        eprintln!("tokctl: got the pasted address; finishing the login");
+    if cb.source == Source::Paste {
+        how.out
+            .notice("got the pasted address; finishing the login");
     }
     let ts = client.token(
         http,

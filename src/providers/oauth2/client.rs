@@ -13,7 +13,7 @@
 use crate::cli::ClientAuth;
 use crate::error::{Failure, Kind};
 use crate::http::{Auth, Body, Http, Response};
-use crate::providers::{auth_failure, expect_json, parse_token_response};
+use crate::providers::wire::{auth_failure, expect_json, parse_token_response};
 use crate::secret::Secret;
 use crate::token::TokenSet;
 

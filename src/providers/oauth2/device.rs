@@ -15,10 +15,12 @@ use super::idtoken::{self, Expect};
 use super::settings::Settings;
 use crate::error::{Failure, Kind, remote, sanitize, usage};
 use crate::http::Http;
-use crate::providers::{Interaction, expect_json, str_field};
+use crate::output::Output;
+use crate::providers::Interaction;
+use crate::providers::wire::{expect_json, str_field};
 use crate::secret::Secret;
 use crate::token::{TokenSet, claim_i64};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -70,20 +72,20 @@ pub fn login(
         .filter(|s| *s > 0)
         .map_or(5, |s| s.min(MAX_INTERVAL as i64) as u64);
 
-    eprintln!(
-        "tokctl: to sign in, open {} and enter the code {}",
+    how.out.instruct(&format!(
+        "to sign in, open {} and enter the code {}",
         sanitize(&verify),
         sanitize(&user_code)
-    );
+    ));
     if let Some(c) = complete {
-        eprintln!(
-            "tokctl: or open this address, which carries the code: {}",
+        how.out.instruct(&format!(
+            "or open this address, which carries the code: {}",
             sanitize(c)
-        );
+        ));
     }
     let limit = wait.min(Duration::from_secs(expires_in as u64));
     let deadline = Instant::now() + limit;
-    let mut spinner = Spinner::new(!how.quiet && std::io::stderr().is_terminal());
+    let mut spinner = Spinner::new(how.out, !how.out.quiet() && std::io::stderr().is_terminal());
     let result = loop {
         if !spinner.sleep(Duration::from_secs(interval), deadline) {
             break Err(Failure::new(
@@ -102,7 +104,7 @@ pub fn login(
         )?;
         if resp.ok() {
             let (resp, v) = expect_json(resp, "login")?;
-            break crate::providers::parse_token_response(&resp, &v, "login");
+            break crate::providers::wire::parse_token_response(&resp, &v, "login");
         }
         match on_error(resp.oauth_error().as_deref(), resp.error_text(), interval) {
             Poll::Again(next) => interval = next,
@@ -162,6 +164,7 @@ fn on_error(error: Option<&str>, text: Option<String>, interval: u64) -> Poll {
 
 /// A one-character spinner on stderr while polling, when it is a terminal.
 struct Spinner {
+    out: Output,
     on: bool,
     frame: usize,
 }
@@ -169,8 +172,8 @@ struct Spinner {
 impl Spinner {
     const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-    fn new(on: bool) -> Self {
-        Spinner { on, frame: 0 }
+    fn new(out: Output, on: bool) -> Self {
+        Spinner { out, on, frame: 0 }
     }
 
     /// Sleeps `d` (animating); false when the deadline comes first.
@@ -179,12 +182,11 @@ impl Spinner {
         while Instant::now() < until {
             if self.on {
                 let left = deadline.saturating_duration_since(Instant::now()).as_secs();
-                eprint!(
-                    "\r{} waiting for the sign-in to be approved ({} left) ",
+                self.out.progress(&format!(
+                    "{} waiting for the sign-in to be approved ({} left) ",
                     Self::FRAMES[self.frame % Self::FRAMES.len()],
                     humantime::format_duration(Duration::from_secs(left))
-                );
-                let _ = std::io::stderr().flush();
+                ));
                 self.frame += 1;
             }
             std::thread::sleep(
@@ -198,8 +200,7 @@ impl Spinner {
 
     fn clear(&self) {
         if self.on {
-            eprint!("\r\x1b[2K");
-            let _ = std::io::stderr().flush();
+            self.out.clear_progress();
         }
     }
 }

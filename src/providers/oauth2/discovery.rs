@@ -11,8 +11,8 @@
 
 use super::settings::Endpoints;
 use crate::error::{Failure, remote, sanitize};
-use crate::http::{Auth, Http, check_url};
-use crate::providers::{join, str_field};
+use crate::http::{Auth, Http, check_url, join};
+use crate::providers::wire::str_field;
 use serde_json::Value;
 
 /// The discovery document's URL for `issuer`.

@@ -8,7 +8,7 @@
 //! mismatch means a replayed or injected token: exit 4, nothing stored.
 
 use crate::error::{Failure, remote, sanitize};
-use crate::providers::str_field;
+use crate::providers::wire::str_field;
 use crate::token::{TokenSet, UserInfo, decode_jwt};
 use serde_json::Value;
 

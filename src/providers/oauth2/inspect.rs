@@ -10,7 +10,7 @@ use super::client::Client;
 use super::settings::Settings;
 use crate::error::{Failure, usage};
 use crate::http::{Auth, Http};
-use crate::providers::{auth_failure, expect_json};
+use crate::providers::wire::{auth_failure, expect_json};
 use crate::secret::Secret;
 use serde_json::{Value, json};
 

@@ -16,6 +16,7 @@
 //! Nothing from the request is echoed into the page unescaped.
 
 use crate::error::{Failure, Kind, config, sanitize, usage};
+use crate::output::Output;
 use crate::secret::Secret;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
@@ -172,16 +173,22 @@ impl Listener {
     }
 
     /// Waits up to `limit` for the authorization response carrying
-    /// `state`, from the browser or, with `paste`, from a line on stdin.
-    pub fn wait(self, state: &str, paste: bool, limit: Duration) -> Result<Callback, Failure> {
+    /// `state`, from the browser or, with `paste`, from a line on stdin
+    /// (answered through that output).
+    pub fn wait(
+        self,
+        state: &str,
+        paste: Option<Output>,
+        limit: Duration,
+    ) -> Result<Callback, Failure> {
         let (tx, rx) = mpsc::channel();
         for socket in self.sockets {
             let (tx, path, state) = (tx.clone(), self.path.clone(), state.to_string());
             std::thread::spawn(move || accept_loop(socket, &path, &state, &tx));
         }
-        if paste {
+        if let Some(out) = paste {
             let (tx, state) = (tx.clone(), state.to_string());
-            std::thread::spawn(move || read_pasted(&tx, &state));
+            std::thread::spawn(move || read_pasted(&tx, &state, out));
         }
         let deadline = Instant::now() + limit;
         let mut refused = false;
@@ -367,14 +374,14 @@ fn escape(s: &str) -> String {
         .collect()
 }
 
-fn read_pasted(tx: &Sender<Event>, state: &str) {
+fn read_pasted(tx: &Sender<Event>, state: &str, out: Output) {
     loop {
         let line = match crate::terminal::stdin_line() {
             Ok(Some(line)) => line,
             Ok(None) => return,
             Err(_) => {
-                eprintln!(
-                    "tokctl: stdin holds a line far too long to be the redirected address; no longer reading it"
+                out.instruct(
+                    "stdin holds a line far too long to be the redirected address; no longer reading it",
                 );
                 return;
             }
@@ -388,13 +395,13 @@ fn read_pasted(tx: &Sender<Event>, state: &str) {
                 return;
             }
             Some(_) => {
-                eprintln!(
-                    "tokctl: that address belongs to another sign-in (its state does not match this login); paste the address the sign-in above ends up on"
+                out.instruct(
+                    "that address belongs to another sign-in (its state does not match this login); paste the address the sign-in above ends up on",
                 );
                 let _ = tx.send(Event::Refused);
             }
-            None => eprintln!(
-                "tokctl: that is not the redirected address; paste the whole address from the browser's address bar (it contains code= and state=)"
+            None => out.instruct(
+                "that is not the redirected address; paste the whole address from the browser's address bar (it contains code= and state=)",
             ),
         }
     }
@@ -433,7 +440,7 @@ mod tests {
         let l = Listener::bind(None).unwrap();
         let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
         assert_eq!(l.redirect_uri, format!("http://127.0.0.1:{port}/callback"));
-        let t = std::thread::spawn(move || l.wait("st", false, Duration::from_secs(10)));
+        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(10)));
         // A speculative connection that sends nothing must not block.
         let _idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
         assert!(get(port, "/favicon.ico").starts_with("HTTP/1.1 404"));
@@ -451,7 +458,7 @@ mod tests {
     fn another_logins_answer_is_refused_and_the_wait_goes_on() {
         let l = Listener::bind(None).unwrap();
         let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
-        let t = std::thread::spawn(move || l.wait("st", false, Duration::from_secs(10)));
+        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(10)));
         let page = get(port, "/callback?error=access_denied&state=old");
         assert!(page.starts_with("HTTP/1.1 400"), "{page}");
         assert!(page.contains("keeps waiting"), "{page}");
@@ -476,7 +483,7 @@ mod tests {
     fn error_pages_escape_server_text() {
         let l = Listener::bind(Some("http://127.0.0.1/cb")).unwrap();
         let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
-        let t = std::thread::spawn(move || l.wait("st", false, Duration::from_secs(10)));
+        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(10)));
         let page = get(
             port,
             "/cb?error=access_denied&error_description=%3Cscript%3E&state=st",
@@ -509,7 +516,7 @@ mod tests {
     #[test]
     fn times_out() {
         let l = Listener::bind(None).unwrap();
-        let e = l.wait("st", false, Duration::from_millis(50)).unwrap_err();
+        let e = l.wait("st", None, Duration::from_millis(50)).unwrap_err();
         assert_eq!(e.kind, Kind::LoginRequired);
         assert!(e.message().contains("no authorization response"));
     }

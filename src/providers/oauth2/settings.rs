@@ -8,7 +8,7 @@
 
 use crate::cli::{ClientAuth, Flow, ProviderKind};
 use crate::config::{OAuthSettings, Profile};
-use crate::providers::join;
+use crate::http::join;
 
 /// Organicity's Keycloak realm (docs/providers/oauth2.md, "Settings").
 pub const ORGANICITY_ISSUER: &str = "https://accounts.organicity.eu/realms/organicity";

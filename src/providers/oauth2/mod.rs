@@ -50,6 +50,7 @@ use crate::cli::{Flow, ProviderKind, value_name};
 use crate::config::{OAuthSettings, Profile};
 use crate::error::{Failure, Kind, usage};
 use crate::http::Http;
+use crate::output::Output;
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo};
 use client::Client;
@@ -111,7 +112,7 @@ impl OAuth2 {
 
     /// The flow when none is configured and no authorization endpoint
     /// makes auth-code the obvious one: ask a person, else fail.
-    fn choose_flow(&self) -> Result<Flow, Failure> {
+    fn choose_flow(&self, out: Output) -> Result<Flow, Failure> {
         let mut options = Vec::new();
         if self.s.endpoints.device.is_some() {
             options.push(Flow::Device);
@@ -127,11 +128,11 @@ impl OAuth2 {
         if !std::io::stdin().is_terminal() {
             return Err(refuse());
         }
-        eprintln!("tokctl: no authorization endpoint is known; how should tokctl log in?");
+        out.instruct("no authorization endpoint is known; how should tokctl log in?");
         for (i, n) in names.iter().enumerate() {
-            eprintln!("  {}) {n}", i + 1);
+            out.instruct(&format!("  {}) {n}", i + 1));
         }
-        eprint!("Flow [1-{}]: ", names.len());
+        out.prompt(&format!("Flow [1-{}]: ", names.len()));
         let mut line = String::new();
         std::io::stdin()
             .read_line(&mut line)
@@ -214,7 +215,11 @@ impl Provider for OAuth2 {
         .collect()
     }
 
-    fn discover(&mut self, http: &Http) -> Result<Option<OAuthSettings>, Failure> {
+    fn discover(
+        &mut self,
+        http: &Http,
+        how: Interaction,
+    ) -> Result<Option<OAuthSettings>, Failure> {
         if self.s.client_id.is_none() {
             return Err(self.no_client_id());
         }
@@ -226,7 +231,7 @@ impl Provider for OAuth2 {
         let flow = match self.s.flow {
             Some(f) => f,
             None if self.s.endpoints.auth.is_some() => Flow::AuthCode,
-            None => self.choose_flow()?,
+            None => self.choose_flow(how.out)?,
         };
         self.s.flow = Some(flow);
         match flow {
