@@ -17,6 +17,7 @@ mod oauth2;
 mod print_header;
 mod realmassive;
 mod security;
+mod snapshots;
 mod startup;
 mod storage;
 mod use_profile;

@@ -13,17 +13,7 @@ fn mock_server_answers_a_login_for_each_api_and_stops() {
     let api = MockApi::start();
     for (kind, user, secret) in MOCK_ACCOUNTS {
         env.plant(secret);
-        env.ok(env
-            .tokctl()
-            .args(["login", "-p", kind, "--provider", kind])
-            .args([
-                "--base-url",
-                &api.url,
-                "--username",
-                user,
-                "--password-stdin",
-            ])
-            .write_stdin(format!("{secret}\n")));
+        env.ok(&mut api.login_cmd(&env, kind, user, secret));
         let out = env.run_revealing(&["print-header", "-p", kind, "--format", "token"]);
         let token = stdout(&out).trim().to_string();
         let (status, body) = api.get_with_token("/api/things", &token);

@@ -3,6 +3,7 @@
 //! for token lifetimes and outages. httpmock is for scripting one exchange; this is
 //! for tests that want a server that behaves, over time, like the real one.
 
+use super::TestEnv;
 use super::child::{ChildServer, http_json, http_request, http_request_with};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -65,6 +66,28 @@ impl MockApi {
             url: server.ready_field("url"),
             server,
         }
+    }
+
+    /// `tokctl login` of a new profile named after the API `kind` (see
+    /// [`MOCK_ACCOUNTS`]) as `user`, with `password` on stdin.
+    pub fn login_cmd(
+        &self,
+        env: &TestEnv,
+        kind: &str,
+        user: &str,
+        password: &str,
+    ) -> assert_cmd::Command {
+        let mut cmd = env.tokctl();
+        cmd.args(["login", "-p", kind, "--provider", kind])
+            .args([
+                "--base-url",
+                &self.url,
+                "--username",
+                user,
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{password}\n"));
+        cmd
     }
 
     /// `method path` (a query string may be part of `path`): the status and the body.
