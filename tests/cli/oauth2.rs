@@ -353,28 +353,20 @@ fn endpoints_are_remembered_not_rediscovered() {
 
 // ------------------------------------------- redirect handling (mock) --
 
-/// A generic profile with explicit endpoints on the mock (no discovery,
-/// public client), the auth-code flow waiting for its redirect.
+/// `login` of a generic profile with explicit endpoints on the mock (no
+/// discovery, public client) through the auth-code flow, without a browser.
+fn generic_auth_code_cmd(env: &TestEnv, srv: &MockServer) -> assert_cmd::Command {
+    let mut cmd = env.tokctl();
+    cmd.args(["login", "-p", "gen", "--provider", "oidc"])
+        .args(["--auth-url", &srv.url("/authorize")])
+        .args(["--token-url", &srv.url("/token")])
+        .args(["--client-id", "cli", "--no-browser"]);
+    cmd
+}
+
+/// [`generic_auth_code_cmd`], running and waiting for its redirect.
 fn start_generic_auth_code(env: &TestEnv, srv: &MockServer) -> Running {
-    let cmd = {
-        let mut c = env.tokctl();
-        c.args([
-            "login",
-            "-p",
-            "gen",
-            "--provider",
-            "oidc",
-            "--auth-url",
-            &srv.url("/authorize"),
-            "--token-url",
-            &srv.url("/token"),
-            "--client-id",
-            "cli",
-            "--no-browser",
-        ]);
-        c
-    };
-    Running::spawn(&cmd)
+    Running::spawn(&generic_auth_code_cmd(env, srv))
 }
 
 fn mock_code_exchange<'a>(srv: &'a MockServer, code: &str, access: &str) -> httpmock::Mock<'a> {
@@ -516,22 +508,8 @@ fn a_wrong_state_does_not_extend_the_deadline() {
     let env = TestEnv::new();
     let srv = MockServer::start();
     let token = mock_code_exchange(&srv, "forged", "never");
-    let mut cmd = env.tokctl();
-    cmd.args([
-        "login",
-        "-p",
-        "gen",
-        "--provider",
-        "oidc",
-        "--auth-url",
-        &srv.url("/authorize"),
-        "--token-url",
-        &srv.url("/token"),
-        "--client-id",
-        "cli",
-        "--no-browser",
-    ])
-    .env("TOKCTL_AUTH_WAIT", "2s");
+    let mut cmd = generic_auth_code_cmd(&env, &srv);
+    cmd.env("TOKCTL_AUTH_WAIT", "2s");
     let run = Running::spawn(&cmd);
     let q = query(&run.auth_url());
     let page = redirect_browser(&q["redirect_uri"], "code=forged&state=not-ours");
@@ -550,20 +528,8 @@ fn a_wrong_state_does_not_extend_the_deadline() {
 fn the_wait_for_the_redirect_is_bounded() {
     let env = TestEnv::new();
     let srv = MockServer::start();
-    let mut cmd = env.tokctl();
-    cmd.args([
-        "login",
-        "--provider",
-        "oauth2",
-        "--auth-url",
-        &srv.url("/authorize"),
-        "--token-url",
-        &srv.url("/token"),
-        "--client-id",
-        "cli",
-        "--no-browser",
-    ])
-    .env("TOKCTL_AUTH_WAIT", "300ms");
+    let mut cmd = generic_auth_code_cmd(&env, &srv);
+    cmd.env("TOKCTL_AUTH_WAIT", "300ms");
     let out = cmd.output().unwrap();
     assert_contains(
         &env.assert_failed_status(&out, 3),
@@ -1018,6 +984,20 @@ mod real {
             .to_string()
     }
 
+    /// `login` through the password grant as [`USER`] with `client_id`, the
+    /// password on stdin (the caller writes it).
+    fn password_login_cmd(
+        env: &TestEnv,
+        srv: &OidcServer,
+        profile: &str,
+        client_id: &str,
+    ) -> assert_cmd::Command {
+        let flow = ["--client-id", client_id, "--flow", "password"];
+        let mut cmd = login(env, srv, profile, &flow);
+        cmd.args(["--username", USER, "--password-stdin"]);
+        cmd
+    }
+
     /// A password-grant login: the quickest way to a logged-in profile.
     fn password_login(
         env: &mut TestEnv,
@@ -1026,20 +1006,7 @@ mod real {
         client: (&str, Option<&str>),
     ) {
         env.plant(PASSWORD);
-        let mut cmd = login(
-            env,
-            srv,
-            profile,
-            &[
-                "--client-id",
-                client.0,
-                "--flow",
-                "password",
-                "--username",
-                USER,
-                "--password-stdin",
-            ],
-        );
+        let mut cmd = password_login_cmd(env, srv, profile, client.0);
         if client.0 == POST_CLIENT.0 {
             cmd.args(["--client-auth", "post"]);
         }
@@ -1293,23 +1260,10 @@ mod real {
                 .is_none(),
             "not saved unless asked"
         );
-        let out = login(
-            &env,
-            &srv,
-            "pw2",
-            &[
-                "--client-id",
-                PUBLIC_CLIENT,
-                "--flow",
-                "password",
-                "--username",
-                USER,
-                "--password-stdin",
-            ],
-        )
-        .write_stdin("not the password\n")
-        .output()
-        .unwrap();
+        let out = password_login_cmd(&env, &srv, "pw2", PUBLIC_CLIENT)
+            .write_stdin("not the password\n")
+            .output()
+            .unwrap();
         assert_contains(
             &env.assert_failed_status(&out, 3),
             "the server rejected the login: Invalid user credentials",
@@ -1321,22 +1275,9 @@ mod real {
         let mut env = TestEnv::new();
         let srv = OidcServer::start(300, 3600);
         env.plant(PASSWORD);
-        env.ok(login(
-            &env,
-            &srv,
-            "pw",
-            &[
-                "--client-id",
-                PUBLIC_CLIENT,
-                "--flow",
-                "password",
-                "--username",
-                USER,
-                "--password-stdin",
-                "--save-credentials",
-            ],
-        )
-        .write_stdin(format!("{PASSWORD}\n")));
+        env.ok(password_login_cmd(&env, &srv, "pw", PUBLIC_CLIENT)
+            .arg("--save-credentials")
+            .write_stdin(format!("{PASSWORD}\n")));
         let path = env.data_dir().join("secrets.json");
         let mut secrets = env.secrets_json();
         secrets["profiles"]["pw"]["refresh_token"] = json!("revoked-or-garbage");
