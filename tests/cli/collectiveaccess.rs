@@ -131,11 +131,7 @@ fn a_refreshed_token_expires_when_its_jwt_says() {
         200,
         json!({"ok": true, "data": {"refresh": {"jwt": fresh}}}),
     );
-    let out = env.print_header("ca");
-    assert_eq!(
-        env.assert_ok(&out),
-        format!("Authorization: Bearer {fresh}\n")
-    );
+    env.assert_prints_header("ca", &fresh);
     m.assert_calls(1);
     assert_eq!(
         env.secrets_json()["profiles"]["ca"]["refresh_token"],

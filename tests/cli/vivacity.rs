@@ -74,11 +74,7 @@ fn missing_refresh_endpoint_falls_back_to_login_with_saved_credentials() {
     let access2 = env.plant(&viv_access_jwt("fallback-a", 600));
     let refresh2 = env.plant(&viv_refresh_jwt("fallback-r"));
     let l = viv_mock_get_token(&srv, viv_token_answer(&access2, &refresh2, 600));
-    let out = env.print_header("viv");
-    assert_eq!(
-        env.assert_ok(&out),
-        format!("Authorization: Bearer {access2}\n")
-    );
+    env.assert_prints_header("viv", &access2);
     r.assert_calls(1);
     l.assert_calls(1);
 }
@@ -106,11 +102,7 @@ fn refresh_sent_as_a_form_when_json_is_refused() {
             .header("content-type", "application/json")
             .json_body(viv_token_answer(&access2, &refresh2, 600));
     });
-    let out = env.print_header("viv");
-    assert_eq!(
-        env.assert_ok(&out),
-        format!("Authorization: Bearer {access2}\n")
-    );
+    env.assert_prints_header("viv", &access2);
     json_refused.assert_calls(1);
     form.assert_calls(1);
 }

@@ -223,6 +223,16 @@ impl TestEnv {
             .unwrap()
     }
 
+    /// `tokctl print-header -p PROFILE` succeeds and prints the header for
+    /// `access`.
+    pub fn assert_prints_header(&self, profile: &str, access: &str) {
+        let out = self.print_header(profile);
+        assert_eq!(
+            self.assert_ok(&out),
+            format!("Authorization: Bearer {access}\n")
+        );
+    }
+
     /// Checks every `print-header` format of `profile` against `access` (the
     /// scheme always spelt `Bearer`); returns the JSON form for further checks.
     pub fn assert_header_formats(&self, profile: &str, access: &str) -> Value {
