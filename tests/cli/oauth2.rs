@@ -227,11 +227,7 @@ fn organicity_option_a_basic_header_for_code_and_refresh() {
             .header("content-type", "application/json")
             .json_body(body);
     });
-    let out = env
-        .tokctl()
-        .args(["print-header", "-p", "org"])
-        .output()
-        .unwrap();
+    let out = env.print_header("org");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
@@ -337,11 +333,7 @@ fn endpoints_are_remembered_not_rediscovered() {
             .header("content-type", "application/json")
             .json_body(body);
     });
-    let out = env
-        .tokctl()
-        .args(["print-header", "-p", "org"])
-        .output()
-        .unwrap();
+    let out = env.print_header("org");
     assert!(out.status.success(), "{}", stderr(&out));
     disc.assert_calls(0);
     assert_eq!(
@@ -449,9 +441,10 @@ fn access_denied_on_the_redirect_is_exit_3() {
     );
     assert!(page.contains("The user said &lt;no&gt;"), "{page}");
     let out = run.finish();
-    assert_contains(
-        &env.assert_failed_status(&out, 3),
-        "tokctl: error: the sign-in was denied: The user said <no> (access_denied)",
+    env.assert_failed_with(
+        &out,
+        3,
+        &["tokctl: error: the sign-in was denied: The user said <no> (access_denied)"],
     );
     token.assert_calls(0);
     assert_eq!(env.config_text(), "", "nothing written");
@@ -531,11 +524,11 @@ fn the_wait_for_the_redirect_is_bounded() {
     let mut cmd = generic_auth_code_cmd(&env, &srv);
     cmd.env("TOKCTL_AUTH_WAIT", "300ms");
     let out = cmd.output().unwrap();
-    assert_contains(
-        &env.assert_failed_status(&out, 3),
-        "no authorization response arrived within 300ms",
+    env.assert_failed_with(
+        &out,
+        3,
+        &["no authorization response arrived within 300ms", "hint: "],
     );
-    assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
 }
 
 // ---------------------------------------------------- device (mock) --
@@ -584,14 +577,13 @@ fn an_expired_device_code_is_exit_3() {
         ])
         .output()
         .unwrap();
-    assert_contains(
-        &env.assert_failed_status(&out, 3),
-        "the device code expired before the sign-in was approved",
-    );
-    assert!(
-        stderr(&out).contains("enter the code WDJB-MJHT"),
-        "{}",
-        stderr(&out)
+    env.assert_failed_with(
+        &out,
+        3,
+        &[
+            "the device code expired before the sign-in was approved",
+            "enter the code WDJB-MJHT",
+        ],
     );
     device.assert();
     poll.assert();
@@ -648,12 +640,7 @@ fn discovery_failures_are_exit_4() {
     ];
     for (realm, needle) in cases {
         let out = login_with_issuer(&env, &srv.url(realm));
-        assert_contains(&env.assert_failed_status(&out, 4), needle);
-        assert!(
-            stderr(&out).contains("hint: --issuer is the URL"),
-            "{}",
-            stderr(&out)
-        );
+        env.assert_failed_with(&out, 4, &[needle, "hint: --issuer is the URL"]);
         assert!(
             !stderr(&out).contains("Sign in to continue"),
             "no HTML quoted"
@@ -675,73 +662,35 @@ fn login_usage_errors_are_exit_2() {
     let env = TestEnv::new();
     let srv = MockServer::start();
     let token = srv.url("/token");
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let oauth2 = ["--provider", "oauth2"];
+    let (client, endpoint) = (["--client-id", "c"], ["--token-url", &token]);
+    // `login` with `oauth2`, then the client id, the token endpoint, and more.
+    let cases: [(bool, bool, &[&str], &str); 8] = [
+        (false, true, &[], "oauth2 needs a client id"),
+        (true, false, &[], "oauth2 needs --issuer or --token-url"),
         (
-            vec!["--provider", "oauth2", "--token-url", &token],
-            "oauth2 needs a client id",
-        ),
-        (
-            vec!["--provider", "oauth2", "--client-id", "c"],
-            "oauth2 needs --issuer or --token-url",
-        ),
-        (
-            vec![
-                "--provider",
-                "oauth2",
-                "--client-id",
-                "c",
-                "--token-url",
-                &token,
-            ],
+            true,
+            true,
+            &[],
             "choose one with --flow password|client-credentials",
         ),
         (
-            vec![
-                "--provider",
-                "oauth2",
-                "--client-id",
-                "c",
-                "--token-url",
-                &token,
-                "--flow",
-                "client-credentials",
-            ],
+            true,
+            true,
+            &["--flow", "client-credentials"],
             "uses a confidential client: its secret is needed",
         ),
         (
-            vec![
-                "--provider",
-                "oauth2",
-                "--client-id",
-                "c",
-                "--token-url",
-                &token,
-                "--flow",
-                "device",
-            ],
+            true,
+            true,
+            &["--flow", "device"],
             "the device flow needs a device authorization endpoint",
         ),
+        (true, true, &["--flow", "password"], "needs --username"),
         (
-            vec![
-                "--provider",
-                "oauth2",
-                "--client-id",
-                "c",
-                "--token-url",
-                &token,
-                "--flow",
-                "password",
-            ],
-            "needs --username",
-        ),
-        (
-            vec![
-                "--provider",
-                "oauth2",
-                "--client-id",
-                "c",
-                "--token-url",
-                &token,
+            true,
+            true,
+            &[
                 "--auth-url",
                 &token,
                 "--redirect-uri",
@@ -750,13 +699,9 @@ fn login_usage_errors_are_exit_2() {
             "refusing plain http",
         ),
         (
-            vec![
-                "--provider",
-                "oauth2",
-                "--client-id",
-                "c",
-                "--token-url",
-                &token,
+            true,
+            true,
+            &[
                 "--auth-url",
                 &token,
                 "--redirect-uri",
@@ -765,11 +710,17 @@ fn login_usage_errors_are_exit_2() {
             "is not a loopback http address",
         ),
     ];
-    for (args, needle) in cases {
-        let mut all = vec!["login"];
-        all.extend(args);
-        let out = env.tokctl().args(&all).output().unwrap();
-        assert_contains(&env.assert_failed_status(&out, 2), needle);
+    for (with_client, with_endpoint, more, needle) in cases {
+        let mut cmd = env.tokctl();
+        cmd.arg("login").args(oauth2);
+        if with_client {
+            cmd.args(client);
+        }
+        if with_endpoint {
+            cmd.args(endpoint);
+        }
+        let out = cmd.args(more).output().unwrap();
+        env.assert_failed_with(&out, 2, &[needle]);
     }
     assert_eq!(env.config_text(), "");
 }
@@ -863,19 +814,14 @@ fn invalid_grant_is_exit_3_and_leaves_the_store_alone() {
         json!({"error": "invalid_grant", "error_description": "Token is not active"}),
         Duration::ZERO,
     );
-    let out = env
-        .tokctl()
-        .args(["print-header", "-p", "kc"])
-        .output()
-        .unwrap();
-    assert_contains(
-        &env.assert_failed_status(&out, 3),
-        "tokctl: error: the server rejected the refresh: Token is not active",
-    );
-    assert!(
-        stderr(&out).contains("hint: run `tokctl login -p kc`"),
-        "{}",
-        stderr(&out)
+    let out = env.print_header("kc");
+    env.assert_failed_with(
+        &out,
+        3,
+        &[
+            "tokctl: error: the server rejected the refresh: Token is not active",
+            "hint: run `tokctl login -p kc`",
+        ],
     );
     m.assert();
     assert_eq!(
@@ -1126,9 +1072,10 @@ mod real {
             .env("OIDC_BROWSER_DENY", "1")
             .output()
             .unwrap();
-        assert_contains(
-            &env.assert_failed_status(&out, 3),
-            "the sign-in was denied: End-User aborted interaction",
+        env.assert_failed_with(
+            &out,
+            3,
+            &["the sign-in was denied: End-User aborted interaction"],
         );
         assert_eq!(srv.stats()["token"]["authorization_code"], Value::Null);
         assert_eq!(env.config_text(), "");
@@ -1205,10 +1152,7 @@ mod real {
             String::from_utf8_lossy(&denied.stderr)
         );
         let out = run.finish();
-        assert_contains(
-            &env.assert_failed_status(&out, 3),
-            "tokctl: error: the sign-in was denied",
-        );
+        env.assert_failed_with(&out, 3, &["tokctl: error: the sign-in was denied"]);
         assert_eq!(env.config_text(), "");
     }
 
@@ -1264,9 +1208,10 @@ mod real {
             .write_stdin("not the password\n")
             .output()
             .unwrap();
-        assert_contains(
-            &env.assert_failed_status(&out, 3),
-            "the server rejected the login: Invalid user credentials",
+        env.assert_failed_with(
+            &out,
+            3,
+            &["the server rejected the login: Invalid user credentials"],
         );
     }
 
@@ -1377,15 +1322,8 @@ mod real {
         // and leaves the store as it found it.
         std::fs::write(env.data_dir().join("secrets.json"), &secrets_v1).unwrap();
         env.expire_cache("rot");
-        let out = env
-            .tokctl()
-            .args(["print-header", "-p", "rot"])
-            .output()
-            .unwrap();
-        assert_contains(
-            &env.assert_failed_status(&out, 3),
-            "the server rejected the refresh",
-        );
+        let out = env.print_header("rot");
+        env.assert_failed_with(&out, 3, &["the server rejected the refresh"]);
         assert!(stderr(&out).contains("hint: run `tokctl login -p rot`"));
         assert_eq!(
             std::fs::read(env.data_dir().join("secrets.json")).unwrap(),
@@ -1454,9 +1392,6 @@ mod real {
             .args(["refresh", "-p", "out"])
             .output()
             .unwrap();
-        assert_contains(
-            &env.assert_failed_status(&out, 3),
-            "the server rejected the refresh",
-        );
+        env.assert_failed_with(&out, 3, &["the server rejected the refresh"]);
     }
 }

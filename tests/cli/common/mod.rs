@@ -175,6 +175,16 @@ impl TestEnv {
         err
     }
 
+    /// [`TestEnv::assert_failed_status`] with each of `needles` in stderr;
+    /// returns stderr.
+    pub fn assert_failed_with(&self, out: &Output, code: i32, needles: &[&str]) -> String {
+        let err = self.assert_failed_status(out, code);
+        for needle in needles {
+            assert_contains(&err, needle);
+        }
+        err
+    }
+
     /// Runs `cmd`; asserts success and that no planted secret was printed.
     pub fn ok(&self, cmd: &mut Command) -> Output {
         let out = cmd.output().unwrap();
