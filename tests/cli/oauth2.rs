@@ -1081,22 +1081,24 @@ mod real {
         assert_eq!(env.config_text(), "");
     }
 
-    #[test]
-    fn device_flow_completes_once_approved_elsewhere() {
-        let mut env = TestEnv::new();
-        let srv = OidcServer::start(300, 3600);
-        let cmd = login(
-            &env,
-            &srv,
-            "dev",
-            &["--client-id", PUBLIC_CLIENT, "--flow", "device"],
-        );
-        let run = Running::spawn(&cmd);
+    /// A device-flow login of profile `dev` waiting for its approval, and
+    /// the `verification_uri_complete` it printed.
+    fn start_device_login(env: &TestEnv, srv: &OidcServer) -> (Running, String) {
+        let flow = ["--client-id", PUBLIC_CLIENT, "--flow", "device"];
+        let run = Running::spawn(&login(env, srv, "dev", &flow));
         let uri = run.find("verification_uri_complete", |l| {
             l.split_whitespace()
                 .find(|w| w.starts_with("http") && w.contains("user_code="))
                 .map(str::to_string)
         });
+        (run, uri)
+    }
+
+    #[test]
+    fn device_flow_completes_once_approved_elsewhere() {
+        let mut env = TestEnv::new();
+        let srv = OidcServer::start(300, 3600);
+        let (run, uri) = start_device_login(&env, &srv);
         assert!(uri.starts_with(&srv.issuer), "{uri}");
         let approved = srv.approve_device(&uri);
         assert!(
@@ -1133,18 +1135,7 @@ mod real {
     fn device_flow_denied_elsewhere_is_exit_3() {
         let env = TestEnv::new();
         let srv = OidcServer::start(300, 3600);
-        let cmd = login(
-            &env,
-            &srv,
-            "dev",
-            &["--client-id", PUBLIC_CLIENT, "--flow", "device"],
-        );
-        let run = Running::spawn(&cmd);
-        let uri = run.find("verification_uri_complete", |l| {
-            l.split_whitespace()
-                .find(|w| w.contains("user_code="))
-                .map(str::to_string)
-        });
+        let (run, uri) = start_device_login(&env, &srv);
         let denied = srv.approve_device_with(&uri, &[("OIDC_BROWSER_DENY", "1")]);
         assert!(
             denied.status.success(),
