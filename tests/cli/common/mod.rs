@@ -151,6 +151,17 @@ impl TestEnv {
         String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
     }
 
+    /// A successful run with no planted secret anywhere and each of
+    /// `needles` on stderr; returns stdout.
+    pub fn assert_ok_with(&self, out: &Output, needles: &[&str]) -> String {
+        let text = self.assert_ok(out);
+        self.assert_no_secret(out);
+        for needle in needles {
+            assert_contains(&stderr(out), needle);
+        }
+        text
+    }
+
     /// Asserts a failed run: exit `code`, nothing on stdout, no planted secret
     /// anywhere. Returns stderr. Usage errors from the argument parser pass
     /// this; use [`TestEnv::assert_failed`] for tokctl's own errors.
