@@ -1,7 +1,7 @@
-//! Provider definitions in a [`TestEnv`]: where tokctl looks for them, and
-//! the shipped examples under `examples/providers/`.
+//! Provider definitions: the shipped examples under `examples/providers/`
+//! and passwords that break text-built bodies (`TestEnv::write_definition`
+//! puts one where tokctl looks).
 
-use super::TestEnv;
 use std::path::PathBuf;
 
 /// Passwords that break anything that builds a request body as text: JSON
@@ -23,25 +23,4 @@ pub fn example_definition(file: &str) -> String {
         .join("examples/providers")
         .join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-impl TestEnv {
-    /// `providers/` beside the profile file, where tokctl looks by default.
-    pub fn providers_dir(&self) -> PathBuf {
-        self.config_path().parent().unwrap().join("providers")
-    }
-
-    /// Writes `providers/NAME.toml`; returns its path.
-    pub fn write_definition(&self, name: &str, text: &str) -> PathBuf {
-        let dir = self.providers_dir();
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{name}.toml"));
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    /// Installs `examples/providers/FILE` as kind `name`.
-    pub fn install_example(&self, file: &str, name: &str) -> PathBuf {
-        self.write_definition(name, &example_definition(file))
-    }
 }

@@ -131,6 +131,17 @@ impl MockApi {
         http_json(&self.url, "DELETE", "/__outage");
     }
 
+    /// Whether the mock takes `token` right now at its protected endpoint:
+    /// the check the git and Kubernetes test servers make.
+    pub fn accepts(&self, token: &str) -> bool {
+        self.get_with_token("/api/things", token).0 == 200
+    }
+
+    /// How many refresh requests the mock has answered.
+    pub fn refreshes(&self) -> u64 {
+        self.stats()["refresh"].as_u64().unwrap_or(0)
+    }
+
     /// Closes the server's stdin, as the demo's parent does on exit, and waits for it
     /// to stop; `None` when it is still running after `timeout`.
     pub fn stop(mut self, timeout: Duration) -> Option<ExitStatus> {

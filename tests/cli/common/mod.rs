@@ -8,13 +8,13 @@
 //! * `mock_api`: the project's mock server as a child process; `oidc`: a
 //!   real OpenID Connect server; `child`: what both share.
 //! * `interactive`: a tokctl process driven while it runs (auth-code and
-//!   device flows); `clients`: programs that call tokctl themselves (git,
-//!   kubectl), with `git_server` and `kube_server` to talk to.
+//!   device flows); `git_server` and `kube_server` for the programs that
+//!   call tokctl themselves (git, kubectl); `definitions` for provider
+//!   definition files.
 
 #![allow(dead_code)] // each test module uses a different subset
 
 pub mod child;
-pub mod clients;
 pub mod contract;
 pub mod definitions;
 pub mod fixtures;
@@ -340,6 +340,54 @@ impl TestEnv {
         }
         std::fs::rename(&tmp, dir.join("secrets.json")).unwrap();
         drop(lock);
+    }
+
+    // ------------------------------ programs that call tokctl themselves --
+
+    /// `program` with the same isolated environment as [`TestEnv::tokctl`],
+    /// so that the tokctl it runs finds this test's profiles.
+    pub fn client(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let model = self.tokctl_std();
+        let mut cmd = std::process::Command::new(program);
+        for (k, v) in model.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd
+    }
+
+    /// The tokctl binary under test.
+    pub fn tokctl_path(&self) -> PathBuf {
+        PathBuf::from(self.tokctl_std().get_program())
+    }
+
+    /// Logs profile `name` in to the mock server's RealMassive API.
+    pub fn login_mock(&self, mock: &mock_api::MockApi, name: &str) {
+        let (_, user, password) = mock_api::MOCK_ACCOUNTS[0];
+        self.rm_login(name, &mock.url, (user, password), &[]);
+    }
+
+    // ------------------------------------------------ provider definitions --
+
+    /// `providers/` beside the profile file, where tokctl looks by default.
+    pub fn providers_dir(&self) -> PathBuf {
+        self.config_path().parent().unwrap().join("providers")
+    }
+
+    /// Writes `providers/NAME.toml`; returns its path.
+    pub fn write_definition(&self, name: &str, text: &str) -> PathBuf {
+        let dir = self.providers_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Installs `examples/providers/FILE` as kind `name`.
+    pub fn install_example(&self, file: &str, name: &str) -> PathBuf {
+        self.write_definition(name, &definitions::example_definition(file))
     }
 
     // ------------------------------------ a logged-in profile, quickly --
