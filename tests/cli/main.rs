@@ -22,3 +22,4 @@ mod startup;
 mod storage;
 mod use_profile;
 mod vivacity;
+mod vivacity_definition;
