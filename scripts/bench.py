@@ -1,24 +1,29 @@
-#!/usr/bin/env python3
 """tokctl benchmarks; run through scripts/bench (which provides hyperfine and a
 Secret Service). Everything is measured in the same run, against the
-project's local mock server, and printed as a markdown table."""
+project's local mock server, and printed as a markdown table.
+
+Adding a row: append a `Hot(...)` to `HOT_ROWS` for a command compared with
+the `cat` floor (wall clock, callgrind instructions and peak RSS), or a
+function to `OTHER_ROWS` for any other measurement. Both get the `Bench`
+below: its `tokctl` path, `env`, mock `server`, `work` dir and `login()`."""
 
 import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "target"
 CONCURRENT = 50
 PROFILES = 50
-
-
 def sh(*args, **kw):
     return subprocess.run(args, check=True, text=True, **kw)
 
@@ -70,16 +75,159 @@ def hyperfine(commands, env, runs=200, warmup=20):
     return [r["median"] for r in data["results"]]
 
 
-def peak_rss_kib(cmd, env):
+def spawn_medians(argvs, env, stdin, runs=300, warmup=30):
+    """Median seconds of each argv fed `stdin`, runs interleaved round-robin
+    (hyperfine 1.15, Debian's, cannot feed stdin). Includes Python's spawn
+    cost, the same for every argv, so compare only within one call."""
+    with tempfile.TemporaryFile() as f:
+        f.write(stdin)
+        times = [[] for _ in argvs]
+        for i in range(warmup + runs):
+            for argv, t in zip(argvs, times):
+                f.seek(0)
+                start = time.perf_counter()
+                subprocess.run(argv, env=env, stdin=f, stdout=subprocess.DEVNULL, check=True)
+                if i >= warmup:
+                    t.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
+def instructions(argv, env, stdin=None):
+    """Instructions executed, counted by callgrind: stable on a busy machine."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                         env=env, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+    line = next(l for l in out.stderr.decode().splitlines() if "Collected :" in l)
+    return int(line.split(":")[-1])
+
+
+def peak_rss_kib(cmd, env, stdin=None):
     """GNU time's %M: measured from a small C parent, because a child forked
     from Python reports Python's own pages as its peak."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, check=True,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    return int(out.stderr.strip().splitlines()[-1])
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, check=True, input=stdin,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return int(out.stderr.decode().strip().splitlines()[-1])
 
 
 def ms(s):
     return f"{s * 1000:.2f} ms"
+
+
+class Bench:
+    """What a row can use: the binary, the environment (TOKCTL_* pointed at a
+    temporary config and data dir), the mock server and `login()`."""
+
+    def __init__(self, tokctl, work, env, server):
+        self.tokctl, self.work, self.env, self.server = tokctl, work, env, server
+
+    def login(self, profile, store="file", provider="realmassive", extra=()):
+        sh(self.tokctl, "-q", "login", "-p", profile, "--provider", provider, "--store", store,
+           "--base-url", self.server.url, "--username", "demo@example.com", *extra, env=self.env)
+
+    def cache(self, profile):
+        return str(self.work / "data" / "cache" / f"{profile}.json")
+
+
+@dataclass
+class Hot:
+    """A hot-path command, compared with `cat` of a cache file in the same run."""
+    label: str
+    args: list                      # tokctl's arguments
+    target: str = ""                # shown in the target column, e.g. "≤ 1.2×"
+    stdin: Optional[bytes] = None   # fed on stdin (then timed by spawn_medians)
+    setup: Optional[Callable[[Bench], None]] = None  # logs in what it needs
+    when: Callable[[Bench], bool] = lambda b: True   # e.g. only with a keychain
+
+
+def has_keychain(_b):
+    return os.environ.get("TOKCTL_TEST_KEYCHAIN") == "1"
+
+
+HOT_ROWS = [
+    Hot("`print-header`, fresh token, file store", ["print-header", "-p", "rm"], "≤ 1.2×"),
+    Hot("`print-header`, fresh token, keychain store", ["print-header", "-p", "rm-kc"], "≤ 1.2×",
+        setup=lambda b: b.login("rm-kc", "keychain"), when=has_keychain),
+]
+
+
+def hot_rows(b, rows):
+    """Wall clock (median ratio to the floor), instructions and peak RSS of
+    every HOT_ROWS entry. The floor is `cat` of the cache file, measured
+    before and after the tokctl runs, so that a machine warming up or
+    slowing down during the group is averaged out."""
+    hot = [h for h in HOT_ROWS if h.when(b)]
+    for h in hot:
+        if h.setup:
+            h.setup(b)
+    cat = ["cat", b.cache("rm")]
+    plain = [h for h in hot if h.stdin is None]
+    med = hyperfine([" ".join(cat)] + [" ".join([b.tokctl, *h.args]) for h in plain] + [" ".join(cat)],
+                    b.env, runs=300, warmup=50)
+    floor = (med[0] + med[-1]) / 2
+    times = dict(zip((h.label for h in plain), med[1:-1]))
+    rows.append(("`cat` of the cache file (floor; mean of before and after)", ms(floor), "1.00×", ""))
+    for h in plain:
+        rows.append((h.label, ms(times[h.label]), f"{times[h.label] / floor:.2f}×", h.target))
+    for h in hot:
+        if h.stdin is not None:
+            cat_med, med = spawn_medians([["cat"], [b.tokctl, *h.args]], b.env, h.stdin)
+            rows.append((h.label + " (stdin; spawned from Python)", ms(med),
+                         f"{med / cat_med:.2f}× `cat` of the same stdin", h.target))
+    cat_i = instructions(cat, b.env)
+    rows.append(("instructions: `cat` of the cache file (callgrind)", f"{cat_i / 1e6:.2f} M", "1.00×", ""))
+    for h in hot:
+        n = instructions([b.tokctl, *h.args], b.env, h.stdin)
+        rows.append((f"instructions: {h.label}", f"{n / 1e6:.2f} M", f"{n / cat_i:.2f}×", ""))
+    rows.append(("peak RSS of `cat`", f"{peak_rss_kib(cat, b.env) / 1024:.1f} MiB", "", ""))
+    for h in hot:
+        rss = peak_rss_kib([b.tokctl, *h.args], b.env, h.stdin)
+        rows.append((f"peak RSS: {h.label}", f"{rss / 1024:.1f} MiB", "", "≤ 3 MiB"))
+
+
+def exec_overhead(b, rows):
+    true = shutil.which("true")
+    med = hyperfine([true, f"{b.tokctl} exec -p rm -- {true}"], b.env)
+    rows.append(("`true`", ms(med[0]), "", ""))
+    rows.append(("`exec -- true`", ms(med[1]), f"+{ms(med[1] - med[0])}", "≤ +2 ms"))
+
+
+def listing(b, rows):
+    med = hyperfine([f"{b.tokctl} info -p rm --json", f"{b.tokctl} profiles"], b.env, runs=100)
+    rows.append((f"`info --json` ({PROFILES} profiles)", ms(med[0]), "", ""))
+    rows.append((f"`profiles` ({PROFILES} profiles)", ms(med[1]), "", ""))
+
+
+def refresh_round_trip(b, rows):
+    """One refresh round trip, and the server's share of it."""
+    b.server.reset()
+    med = hyperfine([f"{b.tokctl} -q refresh -p rm"], b.env, runs=30, warmup=0)
+    st = b.server.stats()
+    server_ms = st["server_time_us"] / max(st["refresh"], 1) / 1000
+    rows.append(("`refresh` round trip (whole process)", ms(med[0]), f"server {server_ms:.2f} ms", ""))
+
+
+def concurrent_expired(b, rows):
+    """50 concurrent print-header on an expired profile: one refresh."""
+    cache = b.cache("rm")
+    data = json.load(open(cache))
+    data["access"]["expires_at"] = 1
+    data["expires_at"] = 1
+    Path(cache).write_text(json.dumps(data))
+    b.server.reset()
+    start = time.monotonic()
+    procs = [subprocess.Popen([b.tokctl, "print-header", "-p", "rm"], env=b.env, stdout=subprocess.PIPE)
+             for _ in range(CONCURRENT)]
+    outs = {p.communicate()[0] for p in procs}
+    wall = time.monotonic() - start
+    assert all(p.returncode == 0 for p in procs)
+    st = b.server.stats()
+    rows.append((f"{CONCURRENT} concurrent `print-header`, expired token", ms(wall),
+                 f"{st['refresh']} refresh, {len(outs)} distinct token", "1 refresh, < 1 s"))
+
+
+# Measurements other than hot-path commands, in this order; each appends
+# (measurement, value, note, target) tuples. concurrent_expired leaves the
+# profile's token expired, so it stays last among those that need it fresh.
+OTHER_ROWS = [exec_overhead, listing, refresh_round_trip, concurrent_expired]
 
 
 def main():
@@ -93,72 +241,15 @@ def main():
     env.update(TOKCTL_CONFIG=str(work / "config.toml"), TOKCTL_DATA_DIR=str(work / "data"),
                TOKCTL_PASSWORD="demo-password", NO_PROXY="127.0.0.1,localhost")
     server = MockServer(access_ttl=3600)
+    b = Bench(tokctl, work, env, server)
     rows = []
     try:
-        def login(profile, store, extra=()):
-            sh(tokctl, "-q", "login", "-p", profile, "--provider", "realmassive", "--store", store,
-               "--base-url", server.url, "--username", "demo@example.com", *extra, env=env)
-
-        login("rm", "file")
-        keychain = os.environ.get("TOKCTL_TEST_KEYCHAIN") == "1"
-        if keychain:
-            login("rm-kc", "keychain")
+        b.login("rm")
         for i in range(PROFILES - 2):
-            login(f"p{i:02}", "file")
-        cache = str(work / "data" / "cache" / "rm.json")
-
-        # 1. print-header vs cat of the cache file (the floor).
-        # The floor is measured before and after the tokctl runs, so that a
-        # machine warming up or slowing down during the group is averaged out.
-        cmds = ["cat " + cache, f"{tokctl} print-header -p rm"]
-        if keychain:
-            cmds.append(f"{tokctl} print-header -p rm-kc")
-        cmds.append("cat " + cache)
-        med = hyperfine(cmds, env, runs=300, warmup=50)
-        floor = (med[0] + med[-1]) / 2
-        rows.append(("`cat` of the cache file (floor; mean of before and after)", ms(floor), "1.00×", ""))
-        rows.append(("`print-header`, fresh token, file store", ms(med[1]), f"{med[1] / floor:.2f}×", "≤ 1.5×"))
-        if keychain:
-            rows.append(("`print-header`, fresh token, keychain store", ms(med[2]), f"{med[2] / floor:.2f}×", "≤ 1.5×"))
-
-        # 2. exec overhead.
-        true = shutil.which("true")
-        med = hyperfine([true, f"{tokctl} exec -p rm -- {true}"], env)
-        rows.append(("`true`", ms(med[0]), "", ""))
-        rows.append(("`exec -- true`", ms(med[1]), f"+{ms(med[1] - med[0])}", "≤ +2 ms"))
-
-        # 3. info and profiles with 50 profiles.
-        med = hyperfine([f"{tokctl} info -p rm --json", f"{tokctl} profiles"], env, runs=100)
-        rows.append((f"`info --json` ({PROFILES} profiles)", ms(med[0]), "", ""))
-        rows.append((f"`profiles` ({PROFILES} profiles)", ms(med[1]), "", ""))
-
-        # 4. One refresh round trip, and the server's share of it.
-        server.reset()
-        n = 30
-        med = hyperfine([f"{tokctl} -q refresh -p rm"], env, runs=n, warmup=0)
-        st = server.stats()
-        server_ms = st["server_time_us"] / max(st["refresh"], 1) / 1000
-        rows.append(("`refresh` round trip (whole process)", ms(med[0]), f"server {server_ms:.2f} ms", ""))
-
-        # 5. 50 concurrent print-header on an expired profile.
-        data = json.load(open(cache))
-        data["access"]["expires_at"] = 1
-        data["expires_at"] = 1
-        Path(cache).write_text(json.dumps(data))
-        server.reset()
-        start = time.monotonic()
-        procs = [subprocess.Popen([tokctl, "print-header", "-p", "rm"], env=env, stdout=subprocess.PIPE)
-                 for _ in range(CONCURRENT)]
-        outs = {p.communicate()[0] for p in procs}
-        wall = time.monotonic() - start
-        assert all(p.returncode == 0 for p in procs)
-        st = server.stats()
-        rows.append((f"{CONCURRENT} concurrent `print-header`, expired token", ms(wall),
-                     f"{st['refresh']} refresh, {len(outs)} distinct token", "1 refresh, < 1 s"))
-
-        # 6. Memory, size, build time.
-        rss = peak_rss_kib([tokctl, "print-header", "-p", "rm"], env)
-        rows.append(("peak RSS of `print-header`", f"{rss / 1024:.1f} MiB", "", "≤ 10 MiB"))
+            b.login(f"p{i:02}")
+        hot_rows(b, rows)
+        for measure in OTHER_ROWS:
+            measure(b, rows)
         size = os.path.getsize(tokctl)
         rows.append(("stripped release binary", f"{size / 1024 / 1024:.1f} MiB", "", "≤ 8 MiB"))
         if build_secs is not None:
@@ -169,7 +260,8 @@ def main():
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"\nMachine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; "
-          f"keychain rows: {'yes' if keychain else 'no (no Secret Service)'}\n")
+          f"keychain rows: {'yes' if has_keychain(b) else 'no (no Secret Service)'}; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
     print("| measurement | median / value | ratio / note | target |")
     print("|---|---|---|---|")
     for r in rows:
