@@ -4,14 +4,14 @@
 //! building even a one-subcommand clap tree costs about as much as the rest
 //! of `print-header` put together. Scripts call them in a few plain shapes
 //! (`tokctl print-header -p work`, `tokctl exec -p work -- cmd …`), so those
-//! shapes are read here by hand. Anything else — another flag, a repeated
+//! shapes, and git's `tokctl git-credential get`, are read here by hand. Anything else — another flag, a repeated
 //! one, `--help`, a value starting with `-` or empty, an environment value
 //! that does not parse — returns `None` and clap decides, with its usual
 //! help and errors. A unit test holds this reader to clap's answer.
 
 use crate::cli::{
-    Cli, Command, DEFAULT_HEADER, DEFAULT_MIN_VALID, DEFAULT_TIMEOUT, ExecArgs, GlobalArgs,
-    HeaderFormat, PrintHeaderArgs, StoreKind, TokenArgs, parse_duration,
+    Cli, Command, DEFAULT_HEADER, DEFAULT_MIN_VALID, DEFAULT_TIMEOUT, ExecArgs, GitCredentialArgs,
+    GitOperation, GlobalArgs, HeaderFormat, PrintHeaderArgs, StoreKind, TokenArgs, parse_duration,
 };
 use clap::ValueEnum;
 use std::ffi::OsString;
@@ -26,6 +26,7 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
     let (mut format, mut header, mut min_valid) = (None, None, None);
     let mut env_names = Vec::new();
     let mut command = None;
+    let mut operation = None;
     let mut it = args.iter().skip(1);
     while let Some(arg) = it.next() {
         let arg = arg.to_str()?;
@@ -40,8 +41,12 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
             _ => (arg, None),
         };
         let slot = match (flag, sub, inline) {
-            ("print-header" | "exec", None, None) => {
+            ("print-header" | "exec" | "git-credential", None, None) => {
                 sub = Some(flag);
+                continue;
+            }
+            (op, Some("git-credential"), None) if operation.is_none() && !op.starts_with('-') => {
+                operation = Some(GitOperation::from_str(op, false).ok()?);
                 continue;
             }
             ("-q" | "--quiet", _, None) if !quiet => {
@@ -95,6 +100,11 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
                 None => HeaderFormat::Header,
             },
             header: header.unwrap_or(DEFAULT_HEADER).to_string(),
+            token,
+        }),
+        "git-credential" => Command::GitCredential(GitCredentialArgs {
+            operation: Some(operation?),
+            setup: None,
             token,
         }),
         _ => Command::Exec(ExecArgs {
@@ -164,6 +174,16 @@ mod tests {
             &["tokctl", "exec", "-p", "x", "--", "sh", "-c", "exit 3"],
             &["tokctl", "exec", "--env", "A", "--env=B", "--", "-p", "--"],
             &["tokctl", "-p", "x", "exec", "--min-valid=2h", "--", "true"],
+            &["tokctl", "-p", "x", "git-credential", "get"],
+            &[
+                "tokctl",
+                "git-credential",
+                "--min-valid",
+                "5m",
+                "erase",
+                "-q",
+            ],
+            &["tokctl", "git-credential", "store"],
         ];
         let env = |k: &str| std::env::var_os(k);
         for argv in cases {
@@ -206,6 +226,11 @@ mod tests {
             &["tokctl", "exec", "--format", "token", "--", "true"],
             &["tokctl", "exec", "--keep-fresh", "--", "true"],
             &["tokctl", "profiles"],
+            &["tokctl", "git-credential"],
+            &["tokctl", "git-credential", "fetch"],
+            &["tokctl", "git-credential", "get", "get"],
+            &["tokctl", "git-credential", "--setup", "https://x"],
+            &["tokctl", "git-credential", "get", "--format", "token"],
         ] {
             assert!(parse(&os(argv), |_| None).is_none(), "{argv:?}");
         }
