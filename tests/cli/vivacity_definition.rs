@@ -67,3 +67,25 @@ impl ProviderFixture for VivacityLabs {
 }
 
 provider_contract!(VivacityLabs, refresh_token);
+
+#[test]
+fn login_stores_the_token_pair_with_both_lifetimes() {
+    use crate::common::fixtures::vivacity::VIV_REFRESH_LIFETIME;
+    use serde_json::json;
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let t = VivacityLabs::default().logged_in(&mut env, &srv, "viv", 600, &[]);
+    let cache = env.cache_json("viv");
+    assert_eq!(cache["access"]["token"], json!(t.access));
+    assert_eq!(cache["renewal"], "refresh");
+    let expires = cache["access"]["expires_at"].as_i64().unwrap();
+    assert!((expires - (now() + 600)).abs() <= 5, "{expires}");
+    let p = &env.secrets_json()["profiles"]["viv"];
+    assert_eq!(p["refresh_token"], json!(t.refresh.unwrap()));
+    let rexp = p["refresh_expiry"]["at"].as_i64().unwrap();
+    assert!((rexp - (now() + VIV_REFRESH_LIFETIME)).abs() <= 5, "{p}");
+    let out = env.run_ok(&["info", "-p", "viv", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["provider"], "vivacitylabs");
+    assert_eq!(v["access_token_jwt"]["claims"]["azp"], "sensor-data-client");
+}
