@@ -339,6 +339,9 @@ fn server_failures_are_exit_4() {
     );
     assert!(stderr.contains("instead of JSON"), "{stderr}");
     assert!(!stderr.contains("eyJh"), "{stderr}");
+    let body = json!({"data": {"accessToken": "two words\u{1b}[31m"}});
+    let stderr = failed_login(200, "application/json", &body.to_string(), 4);
+    assert!(stderr.contains("characters no token has"), "{stderr}");
     let stderr = failed_login(200, "text/html", "<html>login page</html>", 4);
     assert!(stderr.contains("an HTML page"), "{stderr}");
 }
@@ -845,4 +848,30 @@ fn a_definition_others_may_write_is_refused() {
         "{err}"
     );
     assert!(env.config_text().is_empty());
+}
+
+#[test]
+fn absurd_expiry_numbers_are_clamped_like_every_kind() {
+    const TEN_YEARS: i64 = 10 * 366 * 86_400;
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.install_example("acme.toml", "acme");
+    env.install_example("expires-at.toml", "tickets");
+    env.plant(PASSWORD);
+    let access = env.plant("acme-access-forever");
+    mock_acme_login(&srv, PASSWORD, acme_answer(&access, None, i64::MAX));
+    env.assert_ok(&login(&env, &srv, "a", "acme", &[]));
+    let access = env.plant("tickets-access-forever");
+    mock_json_exchange(
+        &srv,
+        "/api/v1/tokens",
+        json!({"credentials": {"login": USER, "password": PASSWORD}}),
+        200,
+        json!({"token": {"value": access, "expiresAt": "9999-12-31T23:59:59Z"}}),
+    );
+    env.assert_ok(&login(&env, &srv, "t", "tickets", &[]));
+    for p in ["a", "t"] {
+        let left = expires_at(&env, p) - now();
+        assert!(left > 0 && left <= TEN_YEARS, "{p}: {left}");
+    }
 }

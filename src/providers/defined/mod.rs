@@ -17,7 +17,7 @@ use crate::error::{Failure, Kind, config, remote, sanitize, usage};
 use crate::http::{Auth, Body, Http, Response, join};
 use crate::providers::kind::builtin_names;
 use crate::secret::Secret;
-use crate::token::{TokenSet, UserInfo};
+use crate::token::{TokenSet, UserInfo, expiry_after, expiry_at};
 use file::{Definition, Encoding, Request};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -232,17 +232,13 @@ impl Defined {
         } else if let Some(t) = at(&a.expires_at).and_then(epoch_seconds) {
             // A server time: counted from when the request was sent, in
             // our clock.
-            shaped["expires_in"] = json!(
-                t.saturating_sub(resp.clock_offset)
-                    .saturating_sub(resp.sent_at)
-            );
+            shaped["expires_in"] =
+                json!(expiry_at(t, resp.clock_offset).saturating_sub(resp.sent_at));
         }
         let mut ts = parse_token_response(&resp, &shaped, what)?;
         if ts.expires_at.is_none() {
-            ts.expires_at = Some(
-                ts.obtained_at
-                    .saturating_add(i64::try_from(self.def.lifetime.as_secs()).unwrap_or(i64::MAX)),
-            );
+            let secs = i64::try_from(self.def.lifetime.as_secs()).unwrap_or(i64::MAX);
+            ts.expires_at = Some(expiry_after(ts.obtained_at, secs));
         }
         ts.user = at(&a.username).and_then(scalar_text).map(|name| UserInfo {
             name: Some(name),
