@@ -21,7 +21,7 @@ use crate::token::{TokenSet, UserInfo, expiry_after, expiry_at};
 use file::{Definition, Encoding, Request};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use template::{Placeholder, form_value};
+use template::{Placeholder, form_fields};
 
 /// Definition files larger than this are refused unread: a definition is
 /// a few dozen lines.
@@ -139,8 +139,8 @@ impl Defined {
         self.def.login.placeholders().contains(&p)
     }
 
-    /// Builds and sends one request. `values` fills the placeholders; a
-    /// placeholder without a value is `missing`'s failure.
+    /// Builds and sends one request, its placeholders filled from `values`
+    /// (one without a value fails the request before anything is sent).
     fn send(
         &self,
         http: &Http,
@@ -167,18 +167,8 @@ impl Defined {
             .map(|b| b.render(&value))
             .transpose()
             .map_err(missing)?;
-        let form: Vec<(String, String)> = match (req.encoding, &body) {
-            (Encoding::Form, Some(Value::Object(fields))) => fields
-                .iter()
-                .flat_map(|(k, v)| {
-                    match v {
-                        Value::Array(items) => items.iter().filter_map(form_value).collect(),
-                        other => form_value(other).into_iter().collect::<Vec<_>>(),
-                    }
-                    .into_iter()
-                    .map(move |v| (k.clone(), v))
-                })
-                .collect(),
+        let form = match (req.encoding, &body) {
+            (Encoding::Form, Some(v)) => form_fields(v),
             _ => Vec::new(),
         };
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

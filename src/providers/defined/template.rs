@@ -174,15 +174,28 @@ impl Shape {
     }
 }
 
-/// A rendered scalar as a form value; `None` for a nested value (the
-/// loader refuses those in form bodies).
-pub fn form_value(v: &Value) -> Option<String> {
-    match v {
+/// A rendered form body as name/value pairs: scalars as text, a list as
+/// the name repeated once per item. The loader admits only such bodies.
+pub fn form_fields(body: &Value) -> Vec<(String, String)> {
+    let scalar = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
-    }
+    };
+    let Value::Object(fields) = body else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .flat_map(|(k, v)| {
+            let values: Vec<String> = match v {
+                Value::Array(items) => items.iter().filter_map(scalar).collect(),
+                other => scalar(other).into_iter().collect(),
+            };
+            values.into_iter().map(move |v| (k.clone(), v))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -260,6 +273,22 @@ mod tests {
         assert_eq!(
             s.placeholders(),
             [Placeholder::Username, Placeholder::Password]
+        );
+    }
+
+    #[test]
+    fn form_fields_repeat_list_names() {
+        let body = json!({"a": "x&y=z", "n": 1, "b": true, "scope": ["r", "w"]});
+        assert_eq!(
+            form_fields(&body),
+            [
+                ("a", "x&y=z"),
+                ("b", "true"),
+                ("n", "1"),
+                ("scope", "r"),
+                ("scope", "w")
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
         );
     }
 }
