@@ -875,3 +875,62 @@ fn absurd_expiry_numbers_are_clamped_like_every_kind() {
         assert!(left > 0 && left <= TEN_YEARS, "{p}: {left}");
     }
 }
+
+#[test]
+fn client_id_and_secret_placeholders_come_from_the_login_and_the_store() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.write_definition(
+        "keyed",
+        "[login]\npath = \"/token\"\nheaders = { X-Api-Key = \"{client_id}:{client_secret}\" }\n\
+         body = { user = \"{username}\", pass = \"{password}\" }\n\
+         [response]\naccess_token = \"/token\"\n",
+    );
+    let secret = env.plant("client-secret-9f8e7d");
+    env.plant(PASSWORD);
+    let key = format!("app-1:{secret}");
+    let answer = |t: &str| json!({ "token": t });
+    let access = env.plant("keyed-access-1");
+    let mock = |answer: Value| {
+        srv.mock(|when, then| {
+            when.method(POST)
+                .path("/token")
+                .header("x-api-key", key.as_str())
+                .json_body(json!({"user": USER, "pass": PASSWORD}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(answer);
+        })
+    };
+    let mut m = mock(answer(&access));
+    let mut cmd = env.tokctl();
+    cmd.env("TOKCTL_CLIENT_SECRET", &secret);
+    env.ok(login_cmd(&mut cmd, &srv, "k", "keyed", PASSWORD).args(["--client-id", "app-1"]));
+    m.assert_calls(1);
+    m.delete();
+    let p = &env.secrets_json()["profiles"]["k"];
+    assert_eq!(p["client_secret"], json!(secret));
+    // No [refresh]: renewal is a new login, with the stored secret.
+    env.expire_cache("k");
+    let access2 = env.plant("keyed-access-2");
+    let m = mock(answer(&access2));
+    assert_eq!(env.assert_ok(&print_header(&env, "k")), header(&access2));
+    m.assert_calls(1);
+    // Without --client-id the placeholder has no value: a usage error.
+    let mut cmd = env.tokctl();
+    cmd.env("TOKCTL_CLIENT_SECRET", &secret);
+    let err = env.assert_failed(
+        &login_cmd(&mut cmd, &srv, "k2", "keyed", PASSWORD)
+            .output()
+            .unwrap(),
+        2,
+    );
+    assert!(
+        err.contains("uses {client_id}, which has no value"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: at `tokctl login`, give --client-id"),
+        "{err}"
+    );
+}
