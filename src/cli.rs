@@ -492,14 +492,18 @@ const PRINT_HEADER_EXAMPLES: &str = r#"  # The header through a pipe, so the tok
   $ tokctl print-header -p work --format exec-credential
 "#;
 
-const EXEC_EXAMPLES: &str = r#"  # The script finds the token in $TOKCTL_ACCESS_TOKEN and $TOKCTL_AUTHORIZATION
-  $ tokctl exec -p work -- ./nightly-job.sh
+const EXEC_EXAMPLES: &str = r#"  # The script finds the token in $TOKCTL_ACCESS_TOKEN, $TOKCTL_AUTHORIZATION and $API_TOKEN
+  $ tokctl exec -p work --env API_TOKEN -- ./nightly-job.sh
 
   # A job that runs half an hour: renew first unless 30 minutes are left
   $ tokctl exec -p work --min-valid 30m -- ./long-job.sh
 
-  # A tool that reads the token from a variable of its own
-  $ tokctl exec -p work --env API_TOKEN -- ./client
+  # A job that outlives any token: tokctl stays and keeps the header file fresh
+  $ tokctl exec -p work --keep-fresh -- sh -c \
+      'while sleep 60; do curl -H @"$TOKCTL_HEADER_FILE" https://api.example.com/things; done'
+
+  # A sidecar: the token kept fresh in a file shared with a container
+  $ tokctl exec -p work --token-file /shared/token -- sleep infinity
 
   # Inside, pipe the header too: printf is a shell builtin, so no argv holds it
   $ tokctl exec -p work -- sh -c \
