@@ -3,10 +3,11 @@
 //! hot path that reads a fresh token, the single-flight renewal, persisting
 //! what a login or renewal got, and forgetting it all again.
 //!
-//! Renewal order matters for safety: take the profile lock; re-read,
-//! because the process we waited for may have renewed already; renew; store
-//! the (possibly rotated) refresh token in the secret store; only then write
-//! the access token to the cache and hand it out. A process killed at any
+//! Renewal order matters for safety (docs/architecture.md, "The renewal
+//! path"): take the profile lock; re-read, because the process we waited
+//! for may have renewed already; renew; store the (possibly rotated)
+//! refresh token in the secret store; only then write the access token to
+//! the cache and hand it out. A process killed at any
 //! point leaves either the old or the new tokens.
 //!
 //! The cache file is read once before the lock (the fast path, whose record
