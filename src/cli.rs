@@ -440,11 +440,9 @@ const TOKCTL_EXAMPLES: &str = r#"  # Log in once; the password is prompted for, 
   $ tokctl exec -p rm -- ./nightly-job.sh
 "#;
 
-const LOGIN_EXAMPLES: &str = r#"  # A password API (realmassive, collectiveaccess, makeshift, vivacity): prompts for the password
+const LOGIN_EXAMPLES: &str = r#"  # A password API (realmassive, collectiveaccess, makeshift, vivacity, or a kind of your
+  # own described by providers/NAME.toml beside the profile file): prompts for the password
   $ tokctl login -p rm --provider realmassive --username you@example.com
-
-  # Your own API, described by a file providers/acme.toml beside the profile file
-  $ tokctl login -p acme --provider acme --username you@example.com
 
   # OpenID Connect in the browser: authorization code with PKCE, the default flow
   $ tokctl login -p work --provider oidc --issuer https://sso.example.com/realms/main \
@@ -453,6 +451,11 @@ const LOGIN_EXAMPLES: &str = r#"  # A password API (realmassive, collectiveacces
   # No browser here: the device flow shows a code to approve on another device
   $ tokctl login -p work --provider oidc --issuer https://sso.example.com/realms/main \
       --client-id tokctl --flow device
+
+  # The password grant, the password on stdin (printf is a shell builtin: no argv)
+  $ printf '%s\n' "$PASSWORD" | tokctl login -p pw --provider oidc \
+      --issuer https://sso.example.com/realms/main --client-id tokctl \
+      --flow password --username alice --password-stdin
 
   # A service account: client credentials, the secret read from a file and kept
   $ tokctl login -p svc --provider oidc --issuer https://sso.example.com/realms/main \
