@@ -67,7 +67,7 @@ fn assert_about(actual: i64, expected: i64) {
     assert!((actual - expected).abs() <= 5, "{actual} vs {expected}");
 }
 
-// ---- acme: the plain JSON login of the contract's example ----
+// ---- acme: the plain JSON login of docs/provider-definitions.md's example ----
 
 fn acme_answer(access: &str, refresh: Option<&str>, ttl: i64) -> Value {
     let mut data = json!({"accessToken": access, "ttl": ttl, "user": {"email": USER}});
