@@ -165,7 +165,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__exec)
-            opts="-p -v -q -h -V --env --min-valid --keep-fresh --token-file --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            opts="-p -v -q -h -V --env --min-valid --id-token --keep-fresh --token-file --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,7 +215,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__git__subcmd__credential)
-            opts="-p -v -q -h -V --setup --min-valid --profile --config --store --timeout --cacert --verbose --quiet --help --version get store erase"
+            opts="-p -v -q -h -V --setup --min-valid --id-token --profile --config --store --timeout --cacert --verbose --quiet --help --version get store erase"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,7 +595,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__print__subcmd__header)
-            opts="-p -v -q -h -V --format --header --min-valid --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            opts="-p -v -q -h -V --format --header --min-valid --id-token --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

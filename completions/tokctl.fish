@@ -125,6 +125,7 @@ keychain\t'The OS keychain (Secret Service, macOS Keychain, Windows Credential M
 file\t'`<data dir>/secrets.json`, mode 0600'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l timeout -d 'Time limit for each HTTP request (30s, 2m, ...)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l cacert -d 'Extra trusted CA certificates (PEM), besides the system roots' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l id-token -d 'Hand out the OpenID Connect ID token instead of the access token'
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s q -l quiet -d 'No progress or notices on stderr'
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -139,6 +140,7 @@ keychain\t'The OS keychain (Secret Service, macOS Keychain, Windows Credential M
 file\t'`<data dir>/secrets.json`, mode 0600'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l timeout -d 'Time limit for each HTTP request (30s, 2m, ...)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l cacert -d 'Extra trusted CA certificates (PEM), besides the system roots' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l id-token -d 'Hand out the OpenID Connect ID token instead of the access token'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l keep-fresh -d 'Stay the command\'s parent and keep the token fresh in files for its whole life'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -s q -l quiet -d 'No progress or notices on stderr'
@@ -189,6 +191,7 @@ keychain\t'The OS keychain (Secret Service, macOS Keychain, Windows Credential M
 file\t'`<data dir>/secrets.json`, mode 0600'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l timeout -d 'Time limit for each HTTP request (30s, 2m, ...)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l cacert -d 'Extra trusted CA certificates (PEM), besides the system roots' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l id-token -d 'Hand out the OpenID Connect ID token instead of the access token'
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s q -l quiet -d 'No progress or notices on stderr'
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s h -l help -d 'Print help (see more with \'--help\')'

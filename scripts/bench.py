@@ -144,6 +144,10 @@ def has_keychain(_b):
 
 HOT_ROWS = [
     Hot("`print-header`, fresh token, file store", ["print-header", "-p", "rm"], "≤ 1.2×"),
+    Hot("`print-header --format exec-credential`, fresh token",
+        ["print-header", "-p", "rm", "--format", "exec-credential"], "≤ 1.3×"),
+    Hot("`git-credential get`, fresh token", ["git-credential", "-p", "rm", "get"], "≤ 1.3×",
+        stdin=b"capability[]=authtype\nprotocol=https\nhost=git.example.com\n\n"),
     Hot("`print-header`, fresh token, keychain store", ["print-header", "-p", "rm-kc"], "≤ 1.2×",
         setup=lambda b: b.login("rm-kc", "keychain"), when=has_keychain),
 ]
@@ -227,7 +231,32 @@ def concurrent_expired(b, rows):
 # Measurements other than hot-path commands, in this order; each appends
 # (measurement, value, note, target) tuples. concurrent_expired leaves the
 # profile's token expired, so it stays last among those that need it fresh.
-OTHER_ROWS = [exec_overhead, listing, refresh_round_trip, concurrent_expired]
+def keep_fresh_supervisor(b, rows):
+    """What staying the parent costs (`exec --keep-fresh`), the
+    supervisor's memory, and its CPU time while a long job runs and no
+    renewal is due (BENCH_QUIET_SECS, default a minute)."""
+    env = dict(b.env, XDG_RUNTIME_DIR=str(b.work / "run"))
+    (b.work / "run").mkdir(mode=0o700, exist_ok=True)
+    true = shutil.which("true")
+    med = hyperfine([f"{b.tokctl} exec -p rm -- {true}", f"{b.tokctl} exec -p rm --keep-fresh -- {true}"], env)
+    rows.append(("`exec --keep-fresh -- true`", ms(med[1]), f"+{ms(med[1] - med[0])} over `exec -- true`", ""))
+    rss = peak_rss_kib([b.tokctl, "exec", "-p", "rm", "--keep-fresh", "--", "sleep", "2"], env)
+    rows.append(("peak RSS of the `--keep-fresh` supervisor", f"{rss / 1024:.1f} MiB", "", "≤ 10 MiB"))
+    quiet = float(os.environ.get("BENCH_QUIET_SECS", "60"))
+    sup = subprocess.Popen([b.tokctl, "exec", "-p", "rm", "--keep-fresh", "--", "sleep", str(quiet + 5)], env=env)
+    time.sleep(2)
+
+    def ticks():  # utime + stime of the supervisor, /proc/PID/stat fields 14-15
+        return sum(int(f) for f in open(f"/proc/{sup.pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+    before = ticks()
+    time.sleep(quiet)
+    spent = (ticks() - before) * 1000 / os.sysconf("SC_CLK_TCK")
+    sup.terminate()
+    sup.wait(10)
+    rows.append((f"`--keep-fresh` supervisor CPU over a quiet {quiet:.0f} s", f"{spent:.0f} ms", "user + system", "≈ 0"))
+
+
+OTHER_ROWS = [exec_overhead, keep_fresh_supervisor, listing, refresh_round_trip, concurrent_expired]
 
 
 def main():

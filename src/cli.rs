@@ -249,6 +249,9 @@ pub struct TokenArgs {
     /// Refresh first when the token expires sooner than this
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_MIN_VALID, value_parser = parse_duration)]
     pub min_valid: Duration,
+    /// Hand out the OpenID Connect ID token instead of the access token
+    #[arg(long)]
+    pub id_token: bool,
 }
 
 /// `tokctl print-header`.

@@ -41,6 +41,9 @@ pub struct Failure {
     msg: String,
     /// What the user can do about it, printed on its own `hint:` line.
     pub hint: Option<String>,
+    /// How long the server asked to be left alone (`Retry-After`), for
+    /// callers that retry (`exec --keep-fresh`).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl Failure {
@@ -50,6 +53,7 @@ impl Failure {
             kind,
             msg: msg.into(),
             hint: None,
+            retry_after: None,
         }
     }
 

@@ -92,6 +92,7 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
     };
     let token = TokenArgs {
         min_valid: parse_duration(min_valid.unwrap_or(DEFAULT_MIN_VALID)).ok()?,
+        id_token: false,
     };
     let command = match sub? {
         "print-header" => Command::PrintHeader(PrintHeaderArgs {

@@ -37,6 +37,22 @@ enum Via {
     Login,
 }
 
+/// Which token a command hands out (`--id-token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The access token.
+    Access,
+    /// The OpenID Connect ID token, renewed by its own `exp`.
+    Id,
+}
+
+impl Which {
+    /// From the `--id-token` flag.
+    pub fn from_flag(id_token: bool) -> Which {
+        if id_token { Which::Id } else { Which::Access }
+    }
+}
+
 /// A token valid for the time asked, and the profile it belongs to.
 #[derive(Debug, Clone)]
 pub struct Fresh {
@@ -78,11 +94,13 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    /// A token valid for `min_valid`, the cheapest way there is: straight
-    /// from the cache when the profile is named (`-p` or `TOKCTL_PROFILE`)
-    /// and the profile file is byte-for-byte the one the cache was written
-    /// against; else the profile is opened and the token renewed if needed.
-    pub fn fresh_token(ctx: &'a Ctx, min_valid: Duration) -> Result<Fresh, Failure> {
+    /// The token `which` names (the access token, or with [`Which::Id`]
+    /// the ID token from the same record), valid for `min_valid`, the
+    /// cheapest way there is: straight from the cache when the profile is
+    /// named (`-p` or `TOKCTL_PROFILE`) and the profile file is
+    /// byte-for-byte the one the cache was written against; else the
+    /// profile is opened and the token renewed if needed.
+    pub fn fresh(ctx: &'a Ctx, min_valid: Duration, which: Which) -> Result<Fresh, Failure> {
         let named = ctx
             .global
             .profile
@@ -91,7 +109,10 @@ impl<'a> Session<'a> {
         let mut early = None;
         if let Some(name) = named {
             let mut rec = ctx.cache().read(name);
-            if let Some(token) = rec.as_mut().and_then(|r| take_trusted(ctx, r, min_valid)) {
+            if let Some(token) = rec
+                .as_mut()
+                .and_then(|r| take_trusted(ctx, r, min_valid, which))
+            {
                 return Ok(Fresh {
                     profile: name.to_string(),
                     token,
@@ -106,7 +127,10 @@ impl<'a> Session<'a> {
             Some((name, rec)) if name == session.name => rec,
             _ => session.read_cache(),
         };
-        let token = session.fresh_or_renew(early, min_valid)?;
+        let token = match which {
+            Which::Access => session.fresh_or_renew(early, min_valid)?,
+            Which::Id => session.ensure_fresh_id(min_valid)?,
+        };
         Ok(Fresh {
             profile: session.name,
             token,
@@ -480,9 +504,17 @@ impl<'a> Session<'a> {
             self.store().save(&self.name, &s)?;
         }
         let previous = previous.unwrap_or_default();
+        // A refresh that brings no new ID token leaves the old one, which
+        // still counts until its own `exp`.
+        let id_token = match (&ts.id_token, via) {
+            (Some(id), _) => Some(id_token_record(id, ts.obtained_at)),
+            (None, Via::Refresh) => previous.id_token.clone(),
+            (None, Via::Login) => None,
+        };
         let rec = CacheRecord {
             config_stamp: stamp,
             access: self.profile.cache.then(|| access.clone()),
+            id_token: id_token.filter(|_| self.profile.cache),
             expires_at: access.expires_at,
             user: ts.user.or(previous.user),
             scope: ts.scope.or(previous.scope),
@@ -584,22 +616,106 @@ impl<'a> Session<'a> {
         }
         Ok(())
     }
+
+    /// The ID token as it is stored, fresh or not.
+    fn current_id(&self) -> Result<Option<AccessToken>, Failure> {
+        if self.profile.cache {
+            Ok(self.read_cache().and_then(|r| r.id_token))
+        } else {
+            let s = self.stored_secrets()?;
+            Ok(s.and_then(|s| s.id_token)
+                .map(|t| id_token_record(&t, now())))
+        }
+    }
+
+    /// The token `which` names, valid for at least `min_valid`.
+    pub fn ensure_fresh_as(
+        &self,
+        min_valid: Duration,
+        which: Which,
+    ) -> Result<AccessToken, Failure> {
+        match which {
+            Which::Access => self.ensure_fresh(min_valid),
+            Which::Id => self.ensure_fresh_id(min_valid),
+        }
+    }
+
+    /// An ID token valid for at least `min_valid` (by its own `exp`),
+    /// renewed through the same single flight as the access token. A
+    /// profile that never got one (no `openid` scope, or a provider without
+    /// ID tokens) is exit 3.
+    pub fn ensure_fresh_id(&self, min_valid: Duration) -> Result<AccessToken, Failure> {
+        let fresh =
+            |t: &Option<AccessToken>| t.as_ref().is_some_and(|t| t.valid_for(min_valid, now()));
+        let t = self.current_id()?;
+        if t.is_none() {
+            return Err(Failure::new(
+                Kind::LoginRequired,
+                format!("profile '{}' has no OpenID Connect ID token", self.name),
+            )
+            .hint(format!(
+                "log in with the `openid` scope: `tokctl login -p {} --scope openid`",
+                self.name
+            )));
+        }
+        if fresh(&t) {
+            return Ok(t.expect("checked"));
+        }
+        // The access token usually lives as long: renewing it if stale
+        // (once for every process) brings a new ID token too.
+        self.renew(Some(min_valid))?;
+        let t = self.current_id()?;
+        if fresh(&t) {
+            return Ok(t.expect("checked"));
+        }
+        // The access token was still fresh: ask the server.
+        self.renew(None)?;
+        match self.current_id()? {
+            Some(t) if t.valid_for(Duration::ZERO, now()) => Ok(t),
+            _ => Err(Failure::new(
+                Kind::Remote,
+                format!(
+                    "the renewal of profile '{}' brought no fresh ID token",
+                    self.name
+                ),
+            )),
+        }
+    }
 }
 
 /// Takes the token out of `rec` when it is valid for `min_valid` and the
 /// record was written against the profile file as it is now: then the
 /// profile exists, keeps its token in the cache, and nothing in the file
 /// needs reading. Otherwise `rec` stays whole, for the slow path to use.
-fn take_trusted(ctx: &Ctx, rec: &mut CacheRecord, min_valid: Duration) -> Option<AccessToken> {
+fn take_trusted(
+    ctx: &Ctx,
+    rec: &mut CacheRecord,
+    min_valid: Duration,
+    which: Which,
+) -> Option<AccessToken> {
     if rec.config_stamp? != Stamp::of(&ctx.config_path)? {
         return None;
     }
-    if !rec.access.as_ref()?.valid_for(min_valid, now()) {
+    let slot = match which {
+        Which::Access => &mut rec.access,
+        Which::Id => &mut rec.id_token,
+    };
+    if !slot.as_ref()?.valid_for(min_valid, now()) {
         return None;
     }
-    rec.access.take()
+    slot.take()
 }
 
 fn has_saved_credentials(s: &StoredSecrets) -> bool {
     s.password.is_some() || s.client_secret.is_some()
+}
+
+/// An ID token as the cache keeps it: expiring at its `exp` claim.
+fn id_token_record(id: &Secret<String>, obtained_at: i64) -> AccessToken {
+    AccessToken {
+        token: id.clone(),
+        token_type: "Bearer".into(),
+        obtained_at,
+        expires_at: crate::token::jwt_exp(id.expose()),
+    }
 }

@@ -5,7 +5,8 @@
 use crate::cli::ExecArgs;
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind};
-use crate::session::{Fresh, Session};
+use crate::keepfresh;
+use crate::session::{Fresh, Session, Which};
 use crate::token::rfc3339;
 use std::process::Command;
 
@@ -14,7 +15,21 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
     for name in &args.env {
         check_env_name(name)?;
     }
-    let Fresh { profile, token: t } = Session::fresh_token(ctx, args.token.min_valid)?;
+    let keep_fresh = args.keep_fresh || args.token_file.is_some();
+    let mut session = None;
+    let Fresh { profile, token: t } = if keep_fresh {
+        let s = Session::open(ctx)?;
+        let t = keepfresh::first_token(&s, &args.token)?;
+        let profile = s.name().to_string();
+        session = Some(s);
+        Fresh { profile, token: t }
+    } else {
+        Session::fresh(
+            ctx,
+            args.token.min_valid,
+            Which::from_flag(args.token.id_token),
+        )?
+    };
     let token = t.token.expose();
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
     let mut cmd = crate::process::child_command(program);
@@ -29,7 +44,10 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
     for name in &args.env {
         cmd.env(name, token);
     }
-    imp::run(cmd, &program.to_string_lossy())
+    match session {
+        Some(s) => keepfresh::run(ctx, &s, &profile, args, cmd, t, launch_failure),
+        None => imp::run(cmd, &program.to_string_lossy()),
+    }
 }
 
 /// Variables that change how a program runs rather than what it reads:

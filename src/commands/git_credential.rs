@@ -9,7 +9,7 @@ use crate::cli::{GitCredentialArgs, GitOperation};
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, sanitize, usage};
 use crate::helpers::git::{self, Request};
-use crate::session::{Fresh, Session};
+use crate::session::{Fresh, Session, Which};
 
 /// Runs one helper operation, or sets git up.
 pub fn run(ctx: &Ctx, args: &GitCredentialArgs) -> anyhow::Result<u8> {
@@ -28,7 +28,11 @@ pub fn run(ctx: &Ctx, args: &GitCredentialArgs) -> anyhow::Result<u8> {
 }
 
 fn get(ctx: &Ctx, args: &GitCredentialArgs, req: &Request) -> anyhow::Result<u8> {
-    let Fresh { profile, token: t } = Session::fresh_token(ctx, args.token.min_valid)?;
+    let Fresh { profile, token: t } = Session::fresh(
+        ctx,
+        args.token.min_valid,
+        Which::from_flag(args.token.id_token),
+    )?;
     let username = match (&req.username, req.takes_authtype()) {
         (Some(name), _) => name.clone(),
         // Bearer needs no name, so the profile file is not read for one.

@@ -9,7 +9,7 @@ use crate::error::{sanitize, usage};
 use crate::helpers::kube;
 use crate::http::is_header_name;
 use crate::secret::Secret;
-use crate::session::Session;
+use crate::session::{Session, Which};
 use crate::token::{AccessToken, rfc3339};
 
 /// Prints the header (or token, JSON, curl line) for a fresh token.
@@ -22,14 +22,15 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
         .hint("use letters, digits and '-', e.g. --header X-Auth-Token")
         .into());
     }
+    let which = Which::from_flag(args.token.id_token);
     // The JSON form adds the ID token, which lives in the secret store, so
     // it alone takes the full path (a keychain round trip).
     if args.format != HeaderFormat::Json {
-        let fresh = Session::fresh_token(ctx, args.token.min_valid)?;
+        let fresh = Session::fresh(ctx, args.token.min_valid, which)?;
         return print(args, &fresh.token, None);
     }
     let session = Session::open(ctx)?;
-    let t = session.ensure_fresh(args.token.min_valid)?;
+    let t = session.ensure_fresh_as(args.token.min_valid, which)?;
     print(args, &t, session.id_token()?)
 }
 

@@ -198,12 +198,17 @@ impl Http {
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
+            let retry_after = r
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
             let body = read_capped(r)?;
-            Ok((status, date, ct, location, body))
+            Ok((status, date, ct, location, body, retry_after))
         });
         let ms = start.elapsed().as_millis();
         match result {
-            Ok((status, date, content_type, location, body)) => {
+            Ok((status, date, content_type, location, body, retry_after)) => {
                 self.out
                     .verbose(&format!("{method} {shown} -> {status} ({ms} ms)"));
                 if (300..400).contains(&status) {
@@ -215,6 +220,7 @@ impl Http {
                     content_type,
                     sent_at,
                     clock_offset: date.map_or(0, |d| d - now()),
+                    retry_after,
                     shape: None,
                 })
             }
@@ -269,6 +275,17 @@ fn read_capped(r: reqwest::blocking::Response) -> Result<Vec<u8>, Fetch> {
         return Err(Fetch::TooLarge);
     }
     Ok(body)
+}
+
+/// `Retry-After`: delta-seconds or an HTTP date, bounded to an hour so
+/// that a hostile value cannot park a retrying caller for ever.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let secs = match v.parse::<u64>() {
+        Ok(s) => s,
+        Err(_) => (httpdate_to_unix(v)? - now()).max(0) as u64,
+    };
+    Some(Duration::from_secs(secs.min(3600)))
 }
 
 fn redirect_failure(url: &str, status: u16, location: Option<&str>) -> Failure {
@@ -330,6 +347,20 @@ pub fn basic_header(id: &str, secret: &Secret<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_is_bounded() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("99999999"),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
 
     #[test]
     fn basic_header_form_encodes() {

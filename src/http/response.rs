@@ -16,6 +16,8 @@ pub struct Response {
     pub sent_at: i64,
     /// Server clock minus local clock, from the `Date` header (0 when absent).
     pub clock_offset: i64,
+    /// The `Retry-After` the server sent (at most an hour).
+    pub retry_after: Option<std::time::Duration>,
     /// A provider's own error-body shape, read after the standard ones.
     pub(super) shape: Option<ErrorShape>,
 }
@@ -206,6 +208,7 @@ mod tests {
             content_type: "text/html".into(),
             sent_at: 0,
             clock_offset: 0,
+            retry_after: None,
             shape: None,
         };
         assert_eq!(r.status_summary(), "HTTP 502 with an HTML page");
@@ -220,6 +223,7 @@ mod tests {
             content_type: ct.into(),
             sent_at: 0,
             clock_offset: 0,
+            retry_after: None,
             shape: None,
         };
         // Express sends plain strings as text/html.

@@ -26,10 +26,14 @@ pub fn auth_failure(resp: &Response, what: &str) -> Failure {
             format!("the server rejected the {what}: {why}"),
         )
     } else if resp.status == 429 {
-        remote(format!("{what} failed: {}", resp.status_summary()))
-            .hint("the server is limiting attempts: wait a while before trying again")
+        let mut f = remote(format!("{what} failed: {}", resp.status_summary()))
+            .hint("the server is limiting attempts: wait a while before trying again");
+        f.retry_after = resp.retry_after;
+        f
     } else {
-        remote(format!("{what} failed: {}", resp.status_summary()))
+        let mut f = remote(format!("{what} failed: {}", resp.status_summary()));
+        f.retry_after = resp.retry_after;
+        f
     }
 }
 

@@ -43,6 +43,11 @@ pub struct CacheRecord {
     pub renewal: Renewal,
     #[serde(default)]
     pub refresh_expiry: RefreshExpiry,
+    /// The OpenID Connect ID token (its `expires_at` is its `exp`), beside
+    /// the access token so that `--id-token` costs the same hot path;
+    /// absent for `cache = false` profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<AccessToken>,
     /// The profile file as it was when this record was written; while it
     /// is unchanged, the hot path may trust the record without parsing the
     /// file (see [`Stamp`]).

@@ -9,6 +9,8 @@ mod definitions;
 mod errors;
 mod exec;
 mod git_credential;
+mod id_token;
+mod keep_fresh;
 mod keychain;
 mod kubectl;
 mod makeshift;
