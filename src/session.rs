@@ -323,13 +323,22 @@ impl<'a> Session<'a> {
         }
         let provider = self.provider()?;
         let mut secrets = self.load_secrets()?;
+        let origin = self.check_origin(provider.as_ref(), &secrets)?;
         // A rejected refresh token may have been replaced by another process
         // (a concurrent login, or a renewal that outlived our lock wait):
         // then retry once with the replacement instead of failing.
         for attempt in 0..2 {
             match self.obtain(provider.as_ref(), &secrets) {
                 Ok((ts, via)) => {
-                    return self.persist(self.config_stamp, ts, via, secrets, provider.caps(), rec);
+                    return self.persist(
+                        self.config_stamp,
+                        ts,
+                        via,
+                        secrets,
+                        provider.caps(),
+                        rec,
+                        origin,
+                    );
                 }
                 Err(e) if e.kind == Kind::LoginRequired && attempt == 0 => {
                     let latest = self.load_secrets()?;
@@ -350,6 +359,35 @@ impl<'a> Session<'a> {
             }
         }
         unreachable!("the loop returns on its second attempt")
+    }
+
+    /// Refuses secrets issued by another server than the one the profile
+    /// now names (exit 3, nothing sent): the profile file was edited, or
+    /// swapped by someone who wants the refresh token or the password.
+    /// Secrets stored before origins were recorded are accepted (and get
+    /// the returned origin at their next save).
+    pub fn check_origin(
+        &self,
+        provider: &dyn Provider,
+        secrets: &StoredSecrets,
+    ) -> Result<String, Failure> {
+        let now_at = providers::credential_origin(provider);
+        match &secrets.origin {
+            Some(was) if *was != now_at => Err(Failure::new(
+                Kind::LoginRequired,
+                format!(
+                    "the profile now points at another server; log in again (its secrets were issued by {}, the profile now names {})",
+                    crate::error::sanitize(was),
+                    crate::error::sanitize(&now_at)
+                ),
+            )
+            .hint(format!(
+                "if you changed the server on purpose, run `tokctl login -p {}`; if not, check who edited {}",
+                self.name,
+                self.ctx.config_path.display()
+            ))),
+            _ => Ok(now_at),
+        }
     }
 
     fn load_secrets(&self) -> Result<StoredSecrets, Failure> {
@@ -460,15 +498,18 @@ impl<'a> Session<'a> {
         base: StoredSecrets,
         caps: Caps,
     ) -> Result<AccessToken, Failure> {
+        let origin = providers::credential_origin(self.provider()?.as_ref());
         cfg.save_profile(&self.name, &self.profile)?;
         let previous = self.read_cache();
-        self.persist(cfg.stamp(), ts, Via::Login, base, caps, previous)
+        self.persist(cfg.stamp(), ts, Via::Login, base, caps, previous, origin)
     }
 
     /// Stores what a login or renewal obtained: secrets first, then the
     /// cache, stamped with `stamp`. `base` holds the secrets to keep (saved
     /// credentials, and the old refresh token for a refresh that did not
-    /// rotate it); `previous` is the record read under the lock.
+    /// rotate it); `previous` is the record read under the lock. The
+    /// secrets are bound to `origin`, the server they came from.
+    #[allow(clippy::too_many_arguments)]
     fn persist(
         &self,
         stamp: Option<Stamp>,
@@ -477,8 +518,10 @@ impl<'a> Session<'a> {
         base: StoredSecrets,
         caps: Caps,
         previous: Option<CacheRecord>,
+        origin: String,
     ) -> Result<AccessToken, Failure> {
         let mut s = base.clone();
+        s.origin = Some(origin);
         match (&ts.refresh_token, via) {
             (Some(_), _) => {
                 s.refresh_token = ts.refresh_token.clone();
@@ -567,9 +610,11 @@ impl<'a> Session<'a> {
             client_secret: secrets.client_secret.clone(),
         };
         if how.revoke && (tokens.access_token.is_some() || tokens.refresh_token.is_some()) {
-            let revoked = self
-                .provider()
-                .and_then(|p| p.revoke(self.ctx.http(), &tokens));
+            // Revoking sends the tokens: only to the server that issued them.
+            let revoked = self.provider().and_then(|p| {
+                self.check_origin(p.as_ref(), &secrets)?;
+                p.revoke(self.ctx.http(), &tokens)
+            });
             if let Err(e) = revoked {
                 self.ctx.out.notice(&format!(
                     "warning: could not revoke the tokens at the server: {e}"
@@ -577,11 +622,12 @@ impl<'a> Session<'a> {
             }
         }
         let kept = StoredSecrets {
+            origin: secrets.origin,
             password: secrets.password,
             client_secret: secrets.client_secret,
             ..StoredSecrets::default()
         };
-        if how.keep_credentials && !kept.is_empty() {
+        if how.keep_credentials && has_saved_credentials(&kept) {
             self.store().save(&self.name, &kept)
         } else {
             self.store().delete(&self.name)

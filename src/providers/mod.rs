@@ -192,6 +192,28 @@ pub fn build(profile: &Profile, providers_dir: &Path) -> Result<Box<dyn Provider
     })
 }
 
+/// The origins (`scheme://host:port`) of the endpoints a provider sends
+/// credentials and refresh tokens to, sorted and space-separated: stored
+/// with the secrets, so that a profile file edited (or swapped) to point
+/// elsewhere cannot make tokctl send them to another server.
+pub fn credential_origin(p: &dyn Provider) -> String {
+    let mut origins: Vec<String> = p
+        .endpoints()
+        .into_iter()
+        .filter(|(name, _)| {
+            matches!(
+                *name,
+                "login" | "refresh" | "token" | "auth" | "authorization"
+            )
+        })
+        .filter_map(|(_, u)| url::Url::parse(&u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    origins.sort();
+    origins.dedup();
+    origins.join(" ")
+}
+
 /// The error for an operation a provider does not have.
 pub fn unsupported(what: &str) -> Failure {
     Failure::new(

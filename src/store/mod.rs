@@ -31,6 +31,11 @@ pub struct StoredSecrets {
     /// OpenID Connect ID token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Secret<String>>,
+    /// Where these secrets may be sent: the origins of the endpoints that
+    /// issued them (see [`crate::providers::credential_origin`]). Absent in
+    /// records from before tokctl recorded it; filled at their next save.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// The access token itself, only for profiles with `cache = false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<AccessToken>,
@@ -38,13 +43,6 @@ pub struct StoredSecrets {
 
 fn is_unknown(e: &RefreshExpiry) -> bool {
     *e == RefreshExpiry::Unknown
-}
-
-impl StoredSecrets {
-    /// Whether nothing at all is stored.
-    pub fn is_empty(&self) -> bool {
-        *self == StoredSecrets::default()
-    }
 }
 
 /// A place that keeps [`StoredSecrets`] per profile.

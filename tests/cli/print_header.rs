@@ -129,8 +129,10 @@ fn fresh_token_never_touches_the_network() {
     }
     other.assert_calls(0);
     // The same setup does fail once the token needs renewing, so the check
-    // above would have caught a request.
+    // above would have caught a request (the secrets' recorded server is
+    // dropped, or they would refuse the edited URL before any request).
     env.expire_cache("rm");
+    env.forget_origin("rm");
     let out = env.run_fails(&["-v", "print-header", "-p", "rm"], 4);
     assert!(stderr(&out).contains("/accounts/refresh -> failed"));
 }

@@ -88,7 +88,11 @@ fn logout_keep_credentials_keeps_only_the_password() {
     env.login_realmassive_with(&srv, "rm", 3600, &["--save-credentials"]);
     env.run_ok(&["logout", "-p", "rm", "--keep-credentials"]);
     let s = env.secrets_json()["profiles"]["rm"].clone();
-    assert_eq!(s, json!({"password": RM_PASSWORD}));
+    // The password stays bound to the server it was given for.
+    assert_eq!(
+        s,
+        json!({"password": RM_PASSWORD, "origin": srv.base_url()})
+    );
     assert!(!env.cache_path("rm").exists());
 
     // Without --keep-credentials the password goes too.

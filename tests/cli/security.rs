@@ -813,3 +813,49 @@ print(f"prompted={b'Password for profile' in out} during={echo_during} after={ec
         stderr(&out)
     );
 }
+
+// ------------------------------------------- secrets bound to a server --
+
+/// The profile file edited (by hand, or by someone else) to point at
+/// another server: renewal stops with exit 3 and sends nothing there;
+/// secrets stored before origins were recorded keep working and get theirs
+/// at the next save.
+#[test]
+fn secrets_are_not_sent_to_a_server_that_did_not_issue_them() {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    logged_in_with_refresh(&mut env, &srv);
+    assert_eq!(
+        env.secrets_json()["profiles"]["rm"]["origin"],
+        srv.base_url().as_str()
+    );
+    let attacker = MockServer::start();
+    let stolen = mock_anything_else(&attacker);
+    env.set_base_url(&srv.base_url(), &attacker.base_url());
+    env.expire_cache("rm");
+    let secrets = env.secrets_bytes();
+    for args in [&["print-header", "-p", "rm"][..], &["refresh", "-p", "rm"]] {
+        let out = env.run_fails(args, 3);
+        assert!(
+            stderr(&out).contains("the profile now points at another server; log in again"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(env.secrets_bytes(), secrets);
+    }
+    env.run_ok(&["logout", "-p", "rm"]);
+    stolen.assert_calls(0);
+
+    // An older record without an origin: renewal works and records it.
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    let next2 = logged_in_with_refresh(&mut env, &srv);
+    env.forget_origin("rm");
+    env.expire_cache("rm");
+    let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
+    assert_eq!(stdout(&out), format!("{next2}\n"));
+    assert_eq!(
+        env.secrets_json()["profiles"]["rm"]["origin"],
+        srv.base_url().as_str()
+    );
+}

@@ -24,8 +24,17 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 use url::Url;
 
-/// Per-connection read/write limit.
+/// The time a connection has to send its whole request head (and to take
+/// the answer): bytes dripped slowly cannot hold a connection longer.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections served at once; more are closed at once. A browser opens a
+/// handful; anything beyond is someone trying to starve the listener.
+const MAX_CONNECTIONS: usize = 16;
+/// The pause after a failed `accept` (out of file descriptors, say): the
+/// listener must not spin on an error that persists.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// Tries to find a port free on both 127.0.0.1 and ::1 for `localhost`.
+const PORT_TRIES: usize = 16;
 /// Largest request head read.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -148,16 +157,7 @@ impl Listener {
             _ => return Err(not_local()),
         };
         let fixed = u.port();
-        let first = bind_one(SocketAddr::new(ips[0], fixed.unwrap_or(0)))?;
-        let port = local_port(&first)?;
-        let mut sockets = vec![first];
-        // `localhost` may resolve to ::1 in the browser; listen there too
-        // when the same port is free, else rely on the browser's fallback.
-        for ip in &ips[1..] {
-            if let Ok(s) = TcpListener::bind(SocketAddr::new(*ip, port)) {
-                sockets.push(s);
-            }
-        }
+        let (sockets, port) = bind_all(&ips, fixed)?;
         let redirect_uri = if fixed.is_some() {
             // Sent exactly as registered: servers compare strings.
             given.to_string()
@@ -221,6 +221,37 @@ fn timed_out(limit: Duration, refused: bool) -> Failure {
     )
 }
 
+/// Binds every address in `ips` on one port (`fixed`, else a free one):
+/// a browser may resolve `localhost` to ::1 as well as 127.0.0.1, and a
+/// redirect to an address another process holds would hand it the code.
+/// So both are bound, or the login fails. (A machine without IPv6 has no
+/// ::1 to squat on: that one address is then skipped.)
+fn bind_all(ips: &[IpAddr], fixed: Option<u16>) -> Result<(Vec<TcpListener>, u16), Failure> {
+    let mut last = None;
+    for _ in 0..if fixed.is_some() { 1 } else { PORT_TRIES } {
+        let first = bind_one(SocketAddr::new(ips[0], fixed.unwrap_or(0)))?;
+        let port = local_port(&first)?;
+        let mut sockets = vec![first];
+        let mut taken = None;
+        for ip in &ips[1..] {
+            match TcpListener::bind(SocketAddr::new(*ip, port)) {
+                Ok(s) => sockets.push(s),
+                Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {}
+                Err(e) => taken = Some((SocketAddr::new(*ip, port), e)),
+            }
+        }
+        match taken {
+            None => return Ok((sockets, port)),
+            Some(t) => last = Some(t),
+        }
+    }
+    let (addr, e) = last.expect("at least one try");
+    Err(config(format!(
+        "cannot listen on {addr} for the browser's redirect: {e}; a browser could be sent there instead of to tokctl"
+    ))
+    .hint("another program holds that address; stop it, or use --redirect-uri http://127.0.0.1:PORT/PATH"))
+}
+
 fn bind_one(addr: SocketAddr) -> Result<TcpListener, Failure> {
     TcpListener::bind(addr).map_err(|e| {
         config(format!(
@@ -237,13 +268,38 @@ fn local_port(s: &TcpListener) -> Result<u16, Failure> {
 }
 
 fn accept_loop(socket: TcpListener, path: &str, state: &str, tx: &Sender<Event>) {
-    for stream in socket.incoming().flatten() {
-        let (tx, path, state) = (tx.clone(), path.to_string(), state.to_string());
-        std::thread::spawn(move || {
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    loop {
+        let stream = match socket.accept() {
+            Ok((s, _)) => s,
+            Err(_) => {
+                std::thread::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+        };
+        use std::sync::atomic::Ordering;
+        if busy.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            busy.fetch_sub(1, Ordering::SeqCst);
+            drop(stream);
+            continue;
+        }
+        let (tx, path, state, done) = (
+            tx.clone(),
+            path.to_string(),
+            state.to_string(),
+            busy.clone(),
+        );
+        let spawned = std::thread::Builder::new().spawn(move || {
             if let Some(event) = serve(stream, &path, &state) {
                 let _ = tx.send(event);
             }
+            done.fetch_sub(1, Ordering::SeqCst);
         });
+        if spawned.is_err() {
+            // Out of threads: the connection was dropped with the closure.
+            busy.fetch_sub(1, Ordering::SeqCst);
+            std::thread::sleep(ACCEPT_BACKOFF);
+        }
     }
 }
 
@@ -320,10 +376,16 @@ fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Event> {
     Some(Event::Answer(cb))
 }
 
+/// The request head, read within [`IO_TIMEOUT`] in all.
 fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let deadline = Instant::now() + IO_TIMEOUT;
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .ok()?;
         let n = stream.read(&mut chunk).ok()?;
         if n == 0 {
             break;
@@ -511,6 +573,56 @@ mod tests {
         let l = Listener::bind(Some("http://localhost/auth/oauth2/callback")).unwrap();
         assert!(l.redirect_uri.starts_with("http://localhost:"));
         assert_eq!(l.path, "/auth/oauth2/callback");
+    }
+
+    #[test]
+    fn localhost_binds_both_loopbacks_or_fails() {
+        // Another process squats [::1]:PORT (played by this test holding it).
+        let squat = match TcpListener::bind("[::1]:0") {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "skipped: this machine has no IPv6 loopback ({e}), so ::1 cannot be squatted"
+                );
+                return;
+            }
+        };
+        let port = squat.local_addr().unwrap().port();
+        let e = Listener::bind(Some(&format!("http://localhost:{port}/cb")))
+            .err()
+            .expect("binding only 127.0.0.1 would send a ::1 redirect to the squatter");
+        assert_eq!(e.kind, Kind::ConfigOrStore);
+        assert!(e.message().contains(&format!("[::1]:{port}")), "{e}");
+        // Without a fixed port, a port free on both is found.
+        let l = Listener::bind(Some("http://localhost/cb")).unwrap();
+        assert_eq!(l.sockets.len(), 2);
+        let ports: Vec<u16> = l.sockets.iter().map(|s| local_port(s).unwrap()).collect();
+        assert_eq!(ports[0], ports[1]);
+    }
+
+    #[test]
+    fn slow_and_excess_connections_cannot_starve_the_listener() {
+        let l = Listener::bind(None).unwrap();
+        let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
+        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(30)));
+        let start = Instant::now();
+        // Clients that drip a byte every 200 ms and never finish a request.
+        let drippers: Vec<TcpStream> = (0..MAX_CONNECTIONS + 8)
+            .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect();
+        let cut_off = std::thread::spawn(move || {
+            let mut open = drippers;
+            while !open.is_empty() && start.elapsed() < Duration::from_secs(15) {
+                open.retain_mut(|s| s.write_all(b"G").is_ok() && s.flush().is_ok());
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            (open.len(), start.elapsed())
+        });
+        let (left, when) = cut_off.join().unwrap();
+        assert_eq!(left, 0, "dripping connections were held open");
+        assert!(when < IO_TIMEOUT + Duration::from_secs(3), "{when:?}");
+        assert!(get(port, "/callback?code=c&state=st").starts_with("HTTP/1.1 200"));
+        assert_eq!(t.join().unwrap().unwrap().code.unwrap().expose(), "c");
     }
 
     #[test]

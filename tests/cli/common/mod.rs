@@ -309,6 +309,18 @@ impl TestEnv {
         std::fs::write(self.config_path(), text).unwrap();
     }
 
+    /// Removes the server origin recorded with a profile's secrets, as in
+    /// a store written before tokctl recorded it (such secrets follow the
+    /// profile's URL: tests of what happens then use this).
+    pub fn forget_origin(&self, profile: &str) {
+        let mut v = self.secrets_json();
+        v["profiles"][profile]
+            .as_object_mut()
+            .expect("profile in secrets.json")
+            .remove("origin");
+        std::fs::write(self.secrets_path(), v.to_string()).unwrap();
+    }
+
     /// Repoints a profile's `base_url` in the profile file.
     pub fn set_base_url(&self, from: &str, to: &str) {
         let text = self.config_text();
