@@ -689,39 +689,16 @@ fn the_browser_gets_the_callers_limits_no_secrets_and_is_reaped() {
     let env = TestEnv::new();
     let srv = MockServer::start();
     let report = env.dir.path().join("browser-report");
-    let browser = env.dir.path().join("browser.sh");
-    std::fs::write(
-        &browser,
-        format!(
-            "#!/bin/sh\n{{ grep 'Max core' /proc/$PPID/limits; grep 'Max core' /proc/self/limits; \
+    let script = format!(
+        "#!/bin/sh\n{{ grep 'Max core' /proc/$PPID/limits; grep 'Max core' /proc/self/limits; \
              env | grep -c '^TOKCTL_PASSWORD=\\|^TOKCTL_CLIENT_SECRET='; }} > {0}.part\nmv {0}.part {0}\n",
-            report.display()
-        ),
-    )
-    .unwrap();
-    chmod(&browser, 0o755);
-    let mut cmd = env.tokctl_std();
-    cmd.args([
-        "login",
-        "-p",
-        "o",
-        "--provider",
-        "oauth2",
-        "--client-id",
-        "cli",
-    ])
-    .args([
-        "--auth-url",
-        &srv.url("/authorize"),
-        "--token-url",
-        &srv.url("/token"),
-    ])
-    .env("BROWSER", &browser)
-    .env("TOKCTL_AUTH_WAIT", "20s")
-    .env("TOKCTL_CLIENT_SECRET", "hunter2-cs")
-    .stdin(std::process::Stdio::null())
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
+        report.display()
+    );
+    let mut cmd = browser_login_cmd(&env, &srv, &script);
+    cmd.env("TOKCTL_CLIENT_SECRET", "hunter2-cs")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     with_core_limit(&mut cmd);
     let mut child = cmd.spawn().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
@@ -858,4 +835,139 @@ fn secrets_are_not_sent_to_a_server_that_did_not_issue_them() {
         env.secrets_json()["profiles"]["rm"]["origin"],
         srv.base_url().as_str()
     );
+}
+
+// ---------------------------------------------- the browser sign-in --
+
+/// A scripted browser (python3) for the auth-code flow. It records its
+/// argv, opens the launcher tokctl gave it, scans every process's cmdline
+/// for the login's state, nonce and challenge, delivers the callback once
+/// as another client would (right state, no cookie) and, unless `TWICE` is
+/// set, once as itself; with `TWICE` it opens the launcher a second time.
+const SCRIPTED_BROWSER: &str = r#"#!/usr/bin/env python3
+import http.client, os, sys, urllib.parse
+report = open(os.environ["REPORT"] + ".part", "w")
+start = urllib.parse.urlsplit(sys.argv[1])
+def get(url, cookie=None):
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.request("GET", u.path + ("?" + u.query if u.query else ""), headers={"Cookie": cookie} if cookie else {})
+    r = c.getresponse(); r.read()
+    return r
+r = get(sys.argv[1])
+auth = urllib.parse.urlsplit(r.getheader("Location"))
+q = dict(urllib.parse.parse_qsl(auth.query))
+cookie = r.getheader("Set-Cookie").split(";")[0]
+leaks = 0
+for pid in os.listdir("/proc"):
+    try:
+        cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+    except OSError:
+        continue
+    leaks += sum(q[k] in cmdline for k in ("state", "nonce", "code_challenge"))
+print("argv-has-state", q["state"] in " ".join(sys.argv), file=report)
+print("cmdline-leaks", leaks, file=report)
+print("set-cookie", r.getheader("Set-Cookie").split(";", 1)[1].strip(), file=report)
+cb = q["redirect_uri"] + "?" + urllib.parse.urlencode({"code": "forged-code", "state": q["state"]})
+print("forged", get(cb).status, file=report)
+if os.environ.get("TWICE"):
+    print("second", get(sys.argv[1]).status, file=report)
+else:
+    cb = q["redirect_uri"] + "?" + urllib.parse.urlencode({"code": "real-code", "state": q["state"]})
+    print("real", get(cb, cookie).status, file=report)
+report.close()
+os.rename(os.environ["REPORT"] + ".part", os.environ["REPORT"])
+"#;
+
+/// `tokctl login` of an oauth2 profile through the browser flow, with
+/// `$BROWSER` the executable `script` (written into the test's directory).
+fn browser_login_cmd(env: &TestEnv, srv: &MockServer, script: &str) -> std::process::Command {
+    let browser = env.dir.path().join("browser-script");
+    std::fs::write(&browser, script).unwrap();
+    chmod(&browser, 0o755);
+    let mut cmd = env.tokctl_std();
+    cmd.args([
+        "login",
+        "-p",
+        "o",
+        "--provider",
+        "oauth2",
+        "--client-id",
+        "cli",
+    ])
+    .args([
+        "--auth-url",
+        &srv.url("/authorize"),
+        "--token-url",
+        &srv.url("/token"),
+    ])
+    .env("BROWSER", &browser)
+    .env("TOKCTL_AUTH_WAIT", "20s");
+    cmd
+}
+
+/// `tokctl login` through the browser flow with [`SCRIPTED_BROWSER`];
+/// returns tokctl's output and the browser's report.
+fn browser_login(env: &TestEnv, srv: &MockServer, twice: bool) -> (std::process::Output, String) {
+    let report = env.dir.path().join("report");
+    let mut cmd = browser_login_cmd(env, srv, SCRIPTED_BROWSER);
+    cmd.args(["--scope", "openid"]).env("REPORT", &report);
+    if twice {
+        cmd.env("TWICE", "1");
+    }
+    let out = cmd.output().unwrap();
+    (out, std::fs::read_to_string(&report).unwrap_or_default())
+}
+
+/// The browser gets only tokctl's one-time launcher in its argv: no
+/// process's cmdline holds the state, nonce or PKCE challenge. The callback
+/// is bound to that browser by an HttpOnly, SameSite=Lax cookie: another
+/// client's callback with the right state is refused, the real one still
+/// completes the login with its code.
+#[test]
+fn the_browser_sign_in_keeps_its_secrets_off_argv_and_binds_the_callback() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let real = srv.mock(|when, then| {
+        when.method(POST)
+            .path("/token")
+            .body_includes("code=real-code");
+        then.status(200).json_body(
+            json!({"access_token": "browser-token", "token_type": "Bearer", "expires_in": 600}),
+        );
+    });
+    let forged = srv.mock(|when, then| {
+        when.method(POST)
+            .path("/token")
+            .body_includes("code=forged-code");
+        then.status(200)
+            .json_body(json!({"access_token": "attacker-session", "token_type": "Bearer"}));
+    });
+    let (out, report) = browser_login(&env, &srv, false);
+    env.assert_ok(&out);
+    assert_eq!(
+        report,
+        "argv-has-state False\ncmdline-leaks 0\nset-cookie Path=/; HttpOnly; SameSite=Lax\n\
+         forged 400\nreal 200\n",
+        "{}",
+        stderr(&out)
+    );
+    real.assert();
+    forged.assert_calls(0);
+}
+
+/// A second request to the one-time launcher means someone else follows
+/// this login: it is aborted (exit 3), no code is exchanged.
+#[test]
+fn a_launcher_opened_twice_aborts_the_login() {
+    let env = TestEnv::new();
+    let srv = MockServer::start();
+    let token = mock_anything_else(&srv);
+    let (out, report) = browser_login(&env, &srv, true);
+    assert!(
+        env.assert_failed(&out, 3)
+            .contains("requested a second time")
+    );
+    assert!(report.ends_with("forged 400\nsecond 400\n"), "{report}");
+    token.assert_calls(0);
 }

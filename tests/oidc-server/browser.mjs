@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The scripted user behind $BROWSER in tokctl's tests:
 //
-//   node browser.mjs <authorization-url>
+//   node browser.mjs <authorization-url, or a tool's loopback launcher>
 //
 // Opens the authorization URL with a cookie jar, logs in (OIDC_BROWSER_USER,
 // default alice / OIDC_BROWSER_PASSWORD, default wonderland), answers the
@@ -35,6 +35,10 @@ function say(line) {
   }
 }
 
+// The cookie a tool's loopback launcher set (tokctl's `/start/<key>`): the
+// tool's listener accepts the callback only with it, as a real browser sends.
+let loopbackCookie = null;
+
 async function deliver(target, init = {}) {
   const url = new URL(target);
   const shown = `${url.origin}${url.pathname}`;
@@ -43,7 +47,8 @@ async function deliver(target, init = {}) {
   }
   let res;
   try {
-    res = await fetch(target, { ...init, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+    const headers = { ...(init.headers || {}), ...(loopbackCookie ? { cookie: loopbackCookie } : {}) };
+    res = await fetch(target, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
     await res.arrayBuffer();
   } catch (err) {
     throw new PageError(`callback ${shown} unreachable: ${err.cause?.code || err.message}`);
@@ -52,7 +57,29 @@ async function deliver(target, init = {}) {
   say(`callback ${shown} answered HTTP ${res.status}${error ? ` (delivered error=${error})` : ''}`);
 }
 
-async function run(authUrl) {
+// A loopback `/start/…` address given as the "authorization URL" is the
+// tool's own launcher: one request to it yields the real authorization URL (in its
+// redirect) and the cookie for the callback.
+async function launch(startUrl) {
+  const shown = `${new URL(startUrl).origin}/start/…`;
+  let res;
+  try {
+    res = await fetch(startUrl, { redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+    await res.arrayBuffer();
+  } catch (err) {
+    throw new PageError(`launcher ${shown} unreachable: ${err.cause?.code || err.message}`);
+  }
+  const location = res.headers.get('location');
+  if (res.status !== 302 || !location) throw new PageError(`launcher ${shown} answered HTTP ${res.status}`);
+  loopbackCookie = (res.headers.get('set-cookie') || '').split(';')[0] || null;
+  say(`launcher ${shown} redirected${loopbackCookie ? ' with a cookie' : ''}`);
+  return location;
+}
+
+async function run(givenUrl) {
+  const given = new URL(givenUrl);
+  const isLauncher = LOOPBACK.has(given.hostname) && given.pathname.startsWith('/start/');
+  const authUrl = isLauncher ? await launch(givenUrl) : givenUrl;
   const origin = new URL(authUrl).origin;
   const jar = new CookieJar();
   const state = { denyConsent: DENY };

@@ -18,7 +18,7 @@
 use super::browser;
 use super::client::Client;
 use super::idtoken::{self, Expect};
-use super::loopback::{Callback, Listener, Source};
+use super::loopback::{Callback, Launch, Listener, Source};
 use super::pkce::{Pkce, random_token};
 use super::settings::Settings;
 use crate::error::{Failure, Kind, remote, sanitize, usage};
@@ -64,11 +64,16 @@ pub fn login(
     )?;
 
     let mut paste = how.no_browser || !browser::available();
+    // The browser is opened on the listener's one-time launcher, which
+    // redirects it on: `state`, `nonce` and the challenge stay out of every
+    // argv (other users read /proc/PID/cmdline), and the callback is bound
+    // to that browser by a cookie.
+    let launcher = listener.launcher_url();
     if !paste {
-        match browser::open(&url) {
+        match browser::open(&launcher) {
             Ok(()) => how.out.notice(&format!(
                 "opened a browser to sign in; waiting up to {} for its redirect to {redirect_uri}\n\
-                 if no browser opened, visit:\n\n    {url}\n",
+                 if no browser opened, visit (once, on this machine):\n\n    {launcher}\n",
                 humantime::format_duration(wait)
             )),
             Err(why) => {
@@ -86,7 +91,10 @@ pub fn login(
             humantime::format_duration(wait)
         ));
     }
-    let cb = listener.wait(&state, paste.then_some(how.out), wait)?;
+    // A pasted answer cannot carry the cookie, and with --no-browser the
+    // user's own browser (maybe on another machine) takes the URL itself.
+    let launch = (!paste).then_some(Launch { auth_url: &url });
+    let cb = listener.wait(&state, launch, paste.then_some(how.out), wait)?;
     let code = check_callback(&cb, &state, s.issuer.as_deref())?;
     if cb.source == Source::Paste {
         how.out

@@ -7,8 +7,10 @@
 //! not `cmd /c start`, whose parser would treat the `&` of the query string
 //! as a command separator. The browser is spawned, never waited for, with
 //! stdin, stdout and stderr detached so it can neither read tokctl's input
-//! nor write into its output. The URL holds no secret (the PKCE verifier
-//! never leaves tokctl), so passing it in argv is fine.
+//! nor write into its output. The URL it gets is tokctl's own one-time
+//! launcher address (see `loopback.rs`), never the authorization URL: its
+//! `state`, `nonce` and PKCE challenge would be readable by every local
+//! user in `/proc/PID/cmdline`.
 
 use std::process::Stdio;
 

@@ -15,6 +15,7 @@
 //! says, and the browser is told in a small page that it may be closed.
 //! Nothing from the request is echoed into the page unescaped.
 
+use super::pkce::random_token;
 use crate::error::{Failure, Kind, config, sanitize, usage};
 use crate::output::Output;
 use crate::secret::Secret;
@@ -44,6 +45,29 @@ pub struct Listener {
     /// The `redirect_uri` to send, port filled in.
     pub redirect_uri: String,
     path: String,
+    /// The one-time key of the launcher address ([`Listener::launcher_url`]).
+    key: String,
+    /// The cookie the launcher gives the browser; the callback must carry it.
+    cookie: String,
+}
+
+/// The name of the cookie that binds the callback to the browser.
+const COOKIE: &str = "tokctl_login";
+
+/// Where the listener sends a browser opened on its launcher address.
+pub struct Launch<'a> {
+    /// The authorization URL, with `state`, `nonce` and the PKCE challenge:
+    /// it reaches the browser in a redirect, never in an argv.
+    pub auth_url: &'a str,
+}
+
+/// What each connection is checked against.
+struct Gate {
+    path: String,
+    state: String,
+    /// With a browser opened on the launcher: the launcher's path, the
+    /// authorization URL, the cookie, and whether it was used.
+    launch: Option<(String, String, String, std::sync::atomic::AtomicBool)>,
 }
 
 /// Where the answer came from.
@@ -114,8 +138,11 @@ impl Callback {
 enum Event {
     /// This login's answer: the wait is over.
     Answer(Callback),
-    /// An answer for another login, refused; the wait goes on.
+    /// An answer for another login, or from another client, refused; the
+    /// wait goes on.
     Refused,
+    /// The launcher was requested twice: someone else follows this login.
+    Tampered,
 }
 
 impl Listener {
@@ -130,6 +157,8 @@ impl Listener {
                 sockets: vec![s],
                 redirect_uri: format!("http://127.0.0.1:{port}/callback"),
                 path: "/callback".into(),
+                key: random_token()?,
+                cookie: random_token()?,
             });
         };
         let mut u = Url::parse(given).map_err(|e| {
@@ -169,22 +198,52 @@ impl Listener {
             sockets,
             redirect_uri,
             path: u.path().to_string(),
+            key: random_token()?,
+            cookie: random_token()?,
         })
+    }
+
+    /// The address to open the browser on: the listener itself, on the
+    /// redirect URI's host (so that its cookie comes back with the
+    /// redirect), at `/start/<one-time key>`. Its first request is sent on
+    /// to the authorization URL with an HttpOnly, SameSite=Lax cookie; the
+    /// callback is accepted only with that cookie, and a second request to
+    /// it aborts the login as tampered with.
+    pub fn launcher_url(&self) -> String {
+        let mut u = Url::parse(&self.redirect_uri).expect("checked at bind");
+        u.set_path(&format!("/start/{}", self.key));
+        u.set_query(None);
+        u.to_string()
     }
 
     /// Waits up to `limit` for the authorization response carrying
     /// `state`, from the browser or, with `paste`, from a line on stdin
-    /// (answered through that output).
+    /// (answered through that output). With `launch`, the browser was
+    /// opened on [`Listener::launcher_url`], and only a callback from that
+    /// browser counts.
     pub fn wait(
         self,
         state: &str,
+        launch: Option<Launch<'_>>,
         paste: Option<Output>,
         limit: Duration,
     ) -> Result<Callback, Failure> {
         let (tx, rx) = mpsc::channel();
+        let gate = std::sync::Arc::new(Gate {
+            path: self.path.clone(),
+            state: state.to_string(),
+            launch: launch.map(|l| {
+                (
+                    format!("/start/{}", self.key),
+                    l.auth_url.to_string(),
+                    self.cookie.clone(),
+                    std::sync::atomic::AtomicBool::new(false),
+                )
+            }),
+        });
         for socket in self.sockets {
-            let (tx, path, state) = (tx.clone(), self.path.clone(), state.to_string());
-            std::thread::spawn(move || accept_loop(socket, &path, &state, &tx));
+            let (tx, gate) = (tx.clone(), gate.clone());
+            std::thread::spawn(move || accept_loop(socket, &gate, &tx));
         }
         if let Some(out) = paste {
             let (tx, state) = (tx.clone(), state.to_string());
@@ -198,12 +257,21 @@ impl Listener {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(Event::Answer(cb)) => return Ok(cb),
                 Ok(Event::Refused) => refused = true,
+                Ok(Event::Tampered) => return Err(tampered()),
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
                     return Err(timed_out(limit, refused));
                 }
             }
         }
     }
+}
+
+fn tampered() -> Failure {
+    Failure::new(
+        Kind::LoginRequired,
+        "the sign-in address tokctl opened in the browser was requested a second time: another program may be trying to take this login over; it was aborted",
+    )
+    .hint("run `tokctl login` again, and finish the sign-in in the tab it opens")
 }
 
 fn timed_out(limit: Duration, refused: bool) -> Failure {
@@ -267,7 +335,7 @@ fn local_port(s: &TcpListener) -> Result<u16, Failure> {
         .map_err(|e| config(format!("cannot read the listener's port: {e}")))
 }
 
-fn accept_loop(socket: TcpListener, path: &str, state: &str, tx: &Sender<Event>) {
+fn accept_loop(socket: TcpListener, gate: &std::sync::Arc<Gate>, tx: &Sender<Event>) {
     let busy = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     loop {
         let stream = match socket.accept() {
@@ -283,14 +351,9 @@ fn accept_loop(socket: TcpListener, path: &str, state: &str, tx: &Sender<Event>)
             drop(stream);
             continue;
         }
-        let (tx, path, state, done) = (
-            tx.clone(),
-            path.to_string(),
-            state.to_string(),
-            busy.clone(),
-        );
+        let (tx, gate, done) = (tx.clone(), gate.clone(), busy.clone());
         let spawned = std::thread::Builder::new().spawn(move || {
-            if let Some(event) = serve(stream, &path, &state) {
+            if let Some(event) = serve(stream, &gate) {
                 let _ = tx.send(event);
             }
             done.fetch_sub(1, Ordering::SeqCst);
@@ -305,7 +368,8 @@ fn accept_loop(socket: TcpListener, path: &str, state: &str, tx: &Sender<Event>)
 
 /// Answers one connection; reports it when it carried an authorization
 /// response.
-fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Event> {
+fn serve(mut stream: TcpStream, gate: &Gate) -> Option<Event> {
+    let (path, state) = (gate.path.as_str(), gate.state.as_str());
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let head = read_head(&mut stream)?;
@@ -326,6 +390,39 @@ fn serve(mut stream: TcpStream, path: &str, state: &str) -> Option<Event> {
         .join(target)
         .ok()
         .filter(|_| target.starts_with('/'))?;
+    if let Some((start, auth_url, cookie, used)) = &gate.launch {
+        if url.path() == start {
+            if used.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                respond(
+                    &mut stream,
+                    400,
+                    "Sign-in aborted",
+                    "This sign-in address was already used; tokctl aborted the login. Run tokctl login again.",
+                );
+                return Some(Event::Tampered);
+            }
+            let headers = format!(
+                "Location: {auth_url}\r\nSet-Cookie: {COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax\r\n"
+            );
+            respond_with(
+                &mut stream,
+                302,
+                &headers,
+                "Signing in",
+                "Continue to the identity provider.",
+            );
+            return None;
+        }
+        if url.path() == path && !has_cookie(&head, cookie) {
+            respond(
+                &mut stream,
+                400,
+                "Sign-in refused",
+                "This response does not come from the browser tokctl opened for this sign-in. You can close this tab; tokctl keeps waiting for the sign-in it opened.",
+            );
+            return Some(Event::Refused);
+        }
+    }
     if url.path() != path {
         respond(
             &mut stream,
@@ -398,9 +495,25 @@ fn read_head(stream: &mut TcpStream) -> Option<String> {
     String::from_utf8(buf).ok()
 }
 
+/// Whether the request head carries `tokctl_login=<cookie>`.
+fn has_cookie(head: &str, cookie: &str) -> bool {
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("cookie"))
+        .flat_map(|(_, v)| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .any(|(k, v)| k == COOKIE && v == cookie)
+}
+
 fn respond(stream: &mut TcpStream, status: u16, title: &str, text: &str) {
+    respond_with(stream, status, "", title, text);
+}
+
+/// An answer with `headers` (complete `Name: value\r\n` lines) added.
+fn respond_with(stream: &mut TcpStream, status: u16, headers: &str, title: &str, text: &str) {
     let reason = match status {
         200 => "OK",
+        302 => "Found",
         400 => "Bad Request",
         404 => "Not Found",
         _ => "Method Not Allowed",
@@ -413,7 +526,7 @@ fn respond(stream: &mut TcpStream, status: u16, title: &str, text: &str) {
         x = escape(text)
     );
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status} {reason}\r\n{headers}Content-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n\
          Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n",
         body.len()
@@ -502,7 +615,7 @@ mod tests {
         let l = Listener::bind(None).unwrap();
         let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
         assert_eq!(l.redirect_uri, format!("http://127.0.0.1:{port}/callback"));
-        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(10)));
+        let t = std::thread::spawn(move || l.wait("st", None, None, Duration::from_secs(10)));
         // A speculative connection that sends nothing must not block.
         let _idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
         assert!(get(port, "/favicon.ico").starts_with("HTTP/1.1 404"));
@@ -520,7 +633,7 @@ mod tests {
     fn another_logins_answer_is_refused_and_the_wait_goes_on() {
         let l = Listener::bind(None).unwrap();
         let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
-        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(10)));
+        let t = std::thread::spawn(move || l.wait("st", None, None, Duration::from_secs(10)));
         let page = get(port, "/callback?error=access_denied&state=old");
         assert!(page.starts_with("HTTP/1.1 400"), "{page}");
         assert!(page.contains("keeps waiting"), "{page}");
@@ -545,7 +658,7 @@ mod tests {
     fn error_pages_escape_server_text() {
         let l = Listener::bind(Some("http://127.0.0.1/cb")).unwrap();
         let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
-        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(10)));
+        let t = std::thread::spawn(move || l.wait("st", None, None, Duration::from_secs(10)));
         let page = get(
             port,
             "/cb?error=access_denied&error_description=%3Cscript%3E&state=st",
@@ -604,7 +717,7 @@ mod tests {
     fn slow_and_excess_connections_cannot_starve_the_listener() {
         let l = Listener::bind(None).unwrap();
         let port: u16 = Url::parse(&l.redirect_uri).unwrap().port().unwrap();
-        let t = std::thread::spawn(move || l.wait("st", None, Duration::from_secs(30)));
+        let t = std::thread::spawn(move || l.wait("st", None, None, Duration::from_secs(30)));
         let start = Instant::now();
         // Clients that drip a byte every 200 ms and never finish a request.
         let drippers: Vec<TcpStream> = (0..MAX_CONNECTIONS + 8)
@@ -628,7 +741,9 @@ mod tests {
     #[test]
     fn times_out() {
         let l = Listener::bind(None).unwrap();
-        let e = l.wait("st", None, Duration::from_millis(50)).unwrap_err();
+        let e = l
+            .wait("st", None, None, Duration::from_millis(50))
+            .unwrap_err();
         assert_eq!(e.kind, Kind::LoginRequired);
         assert!(e.message().contains("no authorization response"));
     }
