@@ -916,6 +916,12 @@ fn browser_login(env: &TestEnv, srv: &MockServer, twice: bool) -> (std::process:
         cmd.env("TWICE", "1");
     }
     let out = cmd.output().unwrap();
+    // tokctl may exit (an aborted login) before the browser has written its
+    // report; the script renames it into place whole, so wait for the name.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !report.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     (out, std::fs::read_to_string(&report).unwrap_or_default())
 }
 
