@@ -198,6 +198,22 @@ pub struct LoginArgs {
     #[arg(long, value_name = "METHOD")]
     pub client_auth: Option<ClientAuth>,
 
+    /// PEM private key: signs private-key-jwt assertions (kept in the secret store), or the tls key
+    #[arg(long, value_name = "PATH")]
+    pub client_key: Option<PathBuf>,
+
+    /// PEM client certificate for --client-auth tls (mutual TLS)
+    #[arg(long, value_name = "PATH")]
+    pub client_cert: Option<PathBuf>,
+
+    /// Add KEY=VALUE to the authorization request (repeatable; e.g. access_type=offline)
+    #[arg(long = "auth-param", value_name = "KEY=VALUE")]
+    pub auth_params: Vec<String>,
+
+    /// Add KEY=VALUE to every token request (repeatable; e.g. audience=https://api.example.com)
+    #[arg(long = "token-param", value_name = "KEY=VALUE")]
+    pub token_params: Vec<String>,
+
     /// OAuth grant used to log in
     #[arg(long, value_name = "FLOW")]
     pub flow: Option<Flow>,
@@ -400,10 +416,35 @@ pub enum HeaderFormat {
 /// OAuth client authentication at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClientAuth {
-    /// HTTP Basic header (client_secret_basic)
+    /// The client secret in an HTTP Basic header (client_secret_basic)
     Basic,
-    /// In the form body (client_secret_post)
+    /// The client secret in the form body (client_secret_post)
     Post,
+    /// An RFC 7523 assertion signed HS256 with the client secret (client_secret_jwt)
+    ClientSecretJwt,
+    /// An RFC 7523 assertion signed with --client-key, RS256 or ES256 (private_key_jwt)
+    PrivateKeyJwt,
+    /// Mutual TLS with --client-cert and --client-key (RFC 8705 tls_client_auth)
+    Tls,
+}
+
+impl ClientAuth {
+    /// Whether the method proves the client with its secret.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::Basic | ClientAuth::Post | ClientAuth::ClientSecretJwt
+        )
+    }
+}
+
+/// The `aud` of a client assertion (profile key `assertion_audience`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssertionAudience {
+    /// The token endpoint URL (Okta, Entra, Keycloak)
+    TokenEndpoint,
+    /// The issuer (Maskinporten, FAPI 2.0)
+    Issuer,
 }
 
 /// OAuth login flows.

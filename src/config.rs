@@ -5,7 +5,7 @@
 //! error (exit 5) and is never rewritten: the next `login` must not destroy
 //! a file the user is halfway through editing.
 
-use crate::cli::{ClientAuth, Flow, ProviderKind, StoreKind, value_name};
+use crate::cli::{AssertionAudience, ClientAuth, Flow, ProviderKind, StoreKind, value_name};
 use crate::error::{Failure, config, usage};
 use crate::fsutil;
 use crate::providers::kind::ProviderName;
@@ -101,11 +101,24 @@ pub struct OAuthSettings {
     pub revocation_url: Option<String>,
     pub introspection_url: Option<String>,
     pub userinfo_url: Option<String>,
+    pub par_url: Option<String>,
     pub client_id: Option<String>,
     pub client_auth: Option<ClientAuth>,
+    /// `--client-cert`: the PEM certificate for `tls` client authentication.
+    pub client_cert: Option<String>,
+    /// `--client-key`: the PEM key for `tls` (read per request; for
+    /// `private-key-jwt` the key itself lives in the secret store).
+    pub client_key: Option<String>,
+    /// `assertion_audience = "issuer"`: client assertions name the issuer
+    /// instead of the token endpoint.
+    pub assertion_audience: Option<AssertionAudience>,
     pub flow: Option<Flow>,
     pub scopes: Vec<String>,
     pub redirect_uri: Option<String>,
+    /// `--auth-param KEY=VALUE`, as given.
+    pub auth_params: Vec<String>,
+    /// `--token-param KEY=VALUE`, as given.
+    pub token_params: Vec<String>,
 }
 
 impl Profile {
@@ -242,11 +255,17 @@ impl Config {
                 revocation_url: r.string("revocation_url")?,
                 introspection_url: r.string("introspection_url")?,
                 userinfo_url: r.string("userinfo_url")?,
+                par_url: r.string("par_url")?,
                 client_id: r.string("client_id")?,
                 client_auth: r.enum_val("client_auth")?,
+                client_cert: r.string("client_cert")?,
+                client_key: r.string("client_key")?,
+                assertion_audience: r.enum_val("assertion_audience")?,
                 flow: r.enum_val("flow")?,
                 scopes: r.strings("scopes")?,
                 redirect_uri: r.string("redirect_uri")?,
+                auth_params: r.strings("auth_params")?,
+                token_params: r.strings("token_params")?,
             },
             git_username: r.string("git_username")?,
         };
@@ -273,7 +292,7 @@ impl Config {
             .and_then(Item::as_table_like_mut)
             .expect("checked at load");
         let o = &p.oauth;
-        let strings: [(&str, Option<String>); 16] = [
+        let strings: [(&str, Option<String>); 20] = [
             ("provider", Some(p.provider.to_string())),
             ("base_url", p.base_url.clone()),
             ("api_url", p.api_url.clone()),
@@ -286,8 +305,15 @@ impl Config {
             ("revocation_url", o.revocation_url.clone()),
             ("introspection_url", o.introspection_url.clone()),
             ("userinfo_url", o.userinfo_url.clone()),
+            ("par_url", o.par_url.clone()),
             ("client_id", o.client_id.clone()),
             ("client_auth", o.client_auth.as_ref().map(value_name)),
+            ("client_cert", o.client_cert.clone()),
+            ("client_key", o.client_key.clone()),
+            (
+                "assertion_audience",
+                o.assertion_audience.as_ref().map(value_name),
+            ),
             ("flow", o.flow.as_ref().map(value_name)),
             ("redirect_uri", o.redirect_uri.clone()),
         ];
@@ -302,10 +328,16 @@ impl Config {
                 }
             }
         }
-        if o.scopes.is_empty() {
-            t.remove("scopes");
-        } else if self_strings(t.get("scopes")) != o.scopes {
-            t.insert("scopes", value(o.scopes.iter().collect::<Array>()));
+        for (key, list) in [
+            ("scopes", &o.scopes),
+            ("auth_params", &o.auth_params),
+            ("token_params", &o.token_params),
+        ] {
+            if list.is_empty() {
+                t.remove(key);
+            } else if self_strings(t.get(key)) != *list {
+                t.insert(key, value(list.iter().collect::<Array>()));
+            }
         }
         set_bool(t, "cache", (!p.cache).then_some(false));
         set_bool(t, "save_credentials", p.save_credentials);

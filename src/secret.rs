@@ -86,6 +86,14 @@ impl<T: AsRef<str>> Secret<T> {
     }
 }
 
+impl Secret<Vec<u8>> {
+    /// The bytes themselves (key material: never printed, so not
+    /// remembered for [`redact`]).
+    pub fn expose_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl From<String> for Secret<String> {
     fn from(s: String) -> Self {
         Secret(s)

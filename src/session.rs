@@ -231,6 +231,7 @@ impl<'a> Session<'a> {
             username: self.profile.username.clone(),
             password: s.password.clone(),
             client_secret: s.client_secret.clone(),
+            client_key: s.client_key.clone(),
         }
     }
 
@@ -435,7 +436,7 @@ impl<'a> Session<'a> {
                 }
             }
         }
-        if caps.relogin && has_saved_credentials(secrets) {
+        if caps.relogin && (caps.credential_in_files || has_saved_credentials(secrets)) {
             let how = Interaction {
                 unattended: true,
                 out: self.ctx.out,
@@ -563,7 +564,7 @@ impl<'a> Session<'a> {
             scope: ts.scope.or(previous.scope),
             renewal: if caps.refresh && s.refresh_token.is_some() {
                 Renewal::Refresh
-            } else if caps.relogin && has_saved_credentials(&s) {
+            } else if caps.relogin && (caps.credential_in_files || has_saved_credentials(&s)) {
                 Renewal::Relogin
             } else {
                 Renewal::None
@@ -608,6 +609,7 @@ impl<'a> Session<'a> {
             access_token: access.map(|a| a.token),
             refresh_token: secrets.refresh_token.clone(),
             client_secret: secrets.client_secret.clone(),
+            client_key: secrets.client_key.clone(),
         };
         if how.revoke && (tokens.access_token.is_some() || tokens.refresh_token.is_some()) {
             // Revoking sends the tokens: only to the server that issued them.
@@ -625,6 +627,7 @@ impl<'a> Session<'a> {
             origin: secrets.origin,
             password: secrets.password,
             client_secret: secrets.client_secret,
+            client_key: secrets.client_key,
             ..StoredSecrets::default()
         };
         if how.keep_credentials && has_saved_credentials(&kept) {
@@ -753,7 +756,7 @@ fn take_trusted(
 }
 
 fn has_saved_credentials(s: &StoredSecrets) -> bool {
-    s.password.is_some() || s.client_secret.is_some()
+    s.password.is_some() || s.client_secret.is_some() || s.client_key.is_some()
 }
 
 /// An ID token as the cache keeps it: expiring at its `exp` claim.

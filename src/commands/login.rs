@@ -4,13 +4,14 @@
 //! unreachable server leaves the profile file and the stored tokens as they
 //! were.
 
-use crate::cli::{LoginArgs, ProviderKind, value_name};
+use crate::cli::{ClientAuth, LoginArgs, ProviderKind, value_name};
 use crate::config::{Config, Profile};
 use crate::ctx::Ctx;
 use crate::error::{Failure, printable, usage};
 use crate::http::check_url;
 use crate::output::Output;
 use crate::providers::kind::ProviderName;
+use crate::providers::oauth2::{self, params};
 use crate::providers::{self, Credentials, Interaction};
 use crate::secret::Secret;
 use crate::session::{Forget, Session};
@@ -114,6 +115,12 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         }
         None => None,
     };
+    let reusable = previous.as_ref().filter(|_| {
+        stored
+            .as_ref()
+            .is_some_and(|old| same_client(old, session.profile()))
+    });
+    creds.client_key = client_key(args, session.profile(), reusable)?;
     if caps.needs_client_secret && creds.client_secret.is_none() {
         creds.client_secret = Some(
             prompt_secret(&format!("Client secret for profile '{name}': ")).ok_or_else(|| {
@@ -131,8 +138,9 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     // Success: now record the profile and the secrets.
     let base = StoredSecrets {
         password: if save { creds.password.clone() } else { None },
-        // A confidential client's secret is needed by every refresh.
+        // A confidential client's secret (or key) is needed by every refresh.
         client_secret: creds.client_secret.clone(),
+        client_key: creds.client_key.clone(),
         ..StoredSecrets::default()
     };
     // The profile file and the secrets change under the lock, so no renewal
@@ -241,6 +249,15 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
     if a.client_auth.is_some() {
         p.oauth.client_auth = a.client_auth;
     }
+    apply_client_files(p, a)?;
+    if !a.auth_params.is_empty() {
+        params::check(&a.auth_params, params::Request::Authorization)?;
+        p.oauth.auth_params = a.auth_params.clone();
+    }
+    if !a.token_params.is_empty() {
+        params::check(&a.token_params, params::Request::Token)?;
+        p.oauth.token_params = a.token_params.clone();
+    }
     if a.flow.is_some() {
         p.oauth.flow = a.flow;
     }
@@ -259,7 +276,11 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
         || a.device_url.is_some()
         || (a.client_id.is_some() && !takes_client_id)
         || a.flow.is_some()
-        || a.client_auth.is_some();
+        || a.client_auth.is_some()
+        || a.client_key.is_some()
+        || a.client_cert.is_some()
+        || !a.auth_params.is_empty()
+        || !a.token_params.is_empty();
     if oauth_flag && !is_oauth {
         return Err(usage(format!(
             "OAuth flags (--issuer, --token-url, --client-id, --flow, ...) do not apply to provider '{}'",
@@ -267,6 +288,74 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// `--client-cert` and `--client-key`: for `tls` the paths go to the
+/// profile (the files are read on every request); a `private-key-jwt` key
+/// is read at login instead (see [`client_key`]) and no path is kept.
+fn apply_client_files(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
+    let absolute = |path: &std::path::Path| {
+        std::path::absolute(path)
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|e| usage(format!("{}: {e}", path.display())))
+    };
+    match p.oauth.client_auth {
+        Some(ClientAuth::Tls) => {
+            if let Some(c) = &a.client_cert {
+                p.oauth.client_cert = Some(absolute(c)?);
+            }
+            if let Some(k) = &a.client_key {
+                p.oauth.client_key = Some(absolute(k)?);
+            }
+            if p.oauth.client_cert.is_none() || p.oauth.client_key.is_none() {
+                return Err(usage(
+                    "--client-auth tls needs --client-cert PATH and --client-key PATH",
+                )
+                .hint("PEM files: the client certificate (with its chain) and its private key"));
+            }
+        }
+        method => {
+            p.oauth.client_cert = None;
+            p.oauth.client_key = None;
+            if a.client_cert.is_some() {
+                return Err(usage("--client-cert is for --client-auth tls"));
+            }
+            if a.client_key.is_some() && method != Some(ClientAuth::PrivateKeyJwt) {
+                return Err(usage(
+                    "--client-key is for --client-auth private-key-jwt or tls",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `private-key-jwt` key: read from `--client-key` (owner and mode
+/// checked, the key parsed), else the one stored by an earlier login of
+/// the same client.
+fn client_key(
+    a: &LoginArgs,
+    p: &Profile,
+    reusable: Option<&StoredSecrets>,
+) -> Result<Option<Secret<String>>, Failure> {
+    if p.oauth.client_auth != Some(ClientAuth::PrivateKeyJwt) {
+        return Ok(None);
+    }
+    let Some(path) = &a.client_key else {
+        return match reusable.and_then(|s| s.client_key.clone()) {
+            Some(k) => Ok(Some(k)),
+            None => Err(usage("--client-auth private-key-jwt needs --client-key PATH")
+                .hint("a PEM private key, RSA (RS256) or EC P-256 (ES256), whose public key the server has registered for the client")),
+        };
+    };
+    let pem = oauth2::keyfile::read_private(path)?;
+    oauth2::ClientKey::from_pem(&pem).map_err(|why| {
+        crate::error::config(format!(
+            "the client key {} is unusable: {why}",
+            path.display()
+        ))
+    })?;
+    Ok(Some(pem))
 }
 
 /// Whether two versions of a profile talk to the same server (and OAuth

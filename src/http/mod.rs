@@ -54,6 +54,9 @@ pub struct Http {
     timeout: Duration,
     cacert: Option<PathBuf>,
     out: Output,
+    /// A TLS client certificate and its key (PEM), presented to every
+    /// server this client talks to: see [`Http::with_identity`].
+    identity: Option<Secret<Vec<u8>>>,
     client: OnceCell<reqwest::blocking::Client>,
     /// The client for loopback URLs: the same, but never through a proxy.
     loopback: OnceCell<reqwest::blocking::Client>,
@@ -66,8 +69,20 @@ impl Http {
             timeout,
             cacert,
             out,
+            identity: None,
             client: OnceCell::new(),
             loopback: OnceCell::new(),
+        }
+    }
+
+    /// Another client with the same settings that presents a TLS client
+    /// certificate (RFC 8705 mutual TLS): `pem` holds the certificate chain
+    /// and the private key. Only the OAuth provider's own requests to its
+    /// authorization server use it, never an unrelated one.
+    pub fn with_identity(&self, pem: Vec<u8>) -> Http {
+        Http {
+            identity: Some(Secret::new(pem)),
+            ..Http::new(self.timeout, self.cacert.clone(), self.out)
         }
     }
 
@@ -105,6 +120,12 @@ impl Http {
             for c in certs {
                 b = b.add_root_certificate(c);
             }
+        }
+        if let Some(pem) = &self.identity {
+            let id = reqwest::Identity::from_pem(pem.expose_bytes()).map_err(|_| {
+                config("the client certificate and key do not form a usable TLS identity (PEM certificate and its private key)")
+            })?;
+            b = b.identity(id);
         }
         let c = b
             .build()

@@ -40,6 +40,9 @@ pub struct Caps {
     pub needs_password: bool,
     /// Login needs a client secret (a confidential OAuth client).
     pub needs_client_secret: bool,
+    /// The client proves itself with files the profile names (mutual
+    /// TLS), so a re-login needs no saved credential.
+    pub credential_in_files: bool,
 }
 
 impl Caps {
@@ -52,6 +55,7 @@ impl Caps {
         needs_username: true,
         needs_password: true,
         needs_client_secret: false,
+        credential_in_files: false,
     };
 }
 
@@ -61,6 +65,8 @@ pub struct Credentials {
     pub username: Option<String>,
     pub password: Option<Secret<String>>,
     pub client_secret: Option<Secret<String>>,
+    /// The `private-key-jwt` client's PEM private key.
+    pub client_key: Option<Secret<String>>,
 }
 
 impl Credentials {
@@ -164,6 +170,7 @@ pub struct Revocable {
     pub access_token: Option<Secret<String>>,
     pub refresh_token: Option<Secret<String>>,
     pub client_secret: Option<Secret<String>>,
+    pub client_key: Option<Secret<String>>,
 }
 
 /// Builds the provider for a profile; a defined kind's file is read (from

@@ -28,6 +28,9 @@ pub struct StoredSecrets {
     /// OAuth client secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret<String>>,
+    /// The `private-key-jwt` client's PEM private key, read at login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<Secret<String>>,
     /// OpenID Connect ID token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Secret<String>>,

@@ -16,6 +16,7 @@ mod kubectl;
 mod makeshift;
 mod mock_server;
 mod oauth2;
+mod oauth_depth;
 mod print_header;
 mod realmassive;
 mod security;

@@ -6,7 +6,9 @@
 // so a test runner that dies (closing the pipe) never leaves it behind.
 
 import * as crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 
 // ---------------------------------------------------------------- console --
 // oidc-provider prints its "you SHOULD change this default" notices with
@@ -46,9 +48,87 @@ const LONG_TTL = Math.max(REFRESH_TTL, 14 * 24 * 3600); // grants and sessions o
 const DEVICE_INTERVAL = seconds('OIDC_DEVICE_INTERVAL', 1);
 const DEVICE_TTL = seconds('OIDC_DEVICE_TTL', 600);
 const JWT_BY_DEFAULT = (process.env.OIDC_ACCESS_TOKEN_FORMAT || 'opaque') === 'jwt';
+// Tokens for an RFC 8707 resource: JWTs (default) or opaque, which the
+// introspection endpoint then describes (aud, scope).
+const RESOURCE_FORMAT = process.env.OIDC_RESOURCE_TOKEN_FORMAT || 'jwt';
+// `dot`: revocation_endpoint only in the RFC 8414 document, as Django OAuth
+// Toolkit publishes it; `both` (default): in both documents.
+const METADATA = process.env.OIDC_METADATA || 'both';
+// HTTPS with client certificates (RFC 8705): PEM paths of the server's
+// certificate and key, and of the CA whose client certificates it trusts.
+const TLS = process.env.OIDC_TLS_CERT
+  ? {
+    cert: readFileSync(process.env.OIDC_TLS_CERT),
+    key: readFileSync(process.env.OIDC_TLS_KEY),
+    ca: readFileSync(process.env.OIDC_TLS_CA),
+  }
+  : undefined;
 
 const USER_GRANTS = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'password'];
 const REDIRECTS = ['http://127.0.0.1/callback', 'http://localhost:3000/auth/oauth2/callback'];
+
+// client_secret_jwt needs a secret of at least 32 bytes for HS256.
+const HS_SECRET = 'hs256-secret-0123456789-abcdefghijklmnop';
+
+/** RFC 7638 JWK thumbprint (SHA-256, base64url) of a public JWK. */
+function thumbprint(jwk) {
+  const members = jwk.kty === 'RSA' ? ['e', 'kty', 'n'] : ['crv', 'kty', 'x', 'y'];
+  const canonical = JSON.stringify(Object.fromEntries(members.map((m) => [m, jwk[m]])));
+  return crypto.createHash('sha256').update(canonical).digest('base64url');
+}
+
+/** The public JWK of a PEM key file (private or public), kid = thumbprint. */
+function publicJwk(path) {
+  const jwk = crypto.createPublicKey(readFileSync(path)).export({ format: 'jwk' });
+  return { ...jwk, kid: thumbprint(jwk) };
+}
+
+/**
+ * private_key_jwt clients for the PEM keys named in OIDC_CLIENT_KEYS
+ * (comma-separated paths): `tokctl-jwt` accepts an assertion for the token
+ * endpoint or the issuer, `tokctl-jwt-iss` only one for the issuer.
+ */
+function keyClients() {
+  const paths = (process.env.OIDC_CLIENT_KEYS || '').split(',').filter(Boolean);
+  if (!paths.length) return [];
+  const jwks = { keys: paths.map(publicJwk) };
+  return ['tokctl-jwt', 'tokctl-jwt-iss'].map((client_id) => ({
+    client_id,
+    token_endpoint_auth_method: 'private_key_jwt',
+    grant_types: [...USER_GRANTS, 'client_credentials'],
+    jwks,
+  }));
+}
+
+/**
+ * RFC 8705 clients on the HTTPS server: `tokctl-mtls` (tls_client_auth, a
+ * certificate from OIDC_TLS_CA with subject CN=tokctl-mtls) and, when
+ * OIDC_SELF_SIGNED_CERT names a certificate, `tokctl-mtls-self`
+ * (self_signed_tls_client_auth with exactly that certificate). Their
+ * access tokens are bound to the certificate (`cnf.x5t#S256`).
+ */
+function tlsClients() {
+  const clients = [{
+    client_id: 'tokctl-mtls',
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: 'CN=tokctl-mtls',
+    tls_client_certificate_bound_access_tokens: true,
+    grant_types: [...USER_GRANTS, 'client_credentials'],
+  }];
+  if (process.env.OIDC_SELF_SIGNED_CERT) {
+    const pem = readFileSync(process.env.OIDC_SELF_SIGNED_CERT, 'utf8');
+    const x509 = new crypto.X509Certificate(pem);
+    const jwk = x509.publicKey.export({ format: 'jwk' });
+    clients.push({
+      client_id: 'tokctl-mtls-self',
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: [...USER_GRANTS, 'client_credentials'],
+      jwks: { keys: [{ ...jwk, kid: thumbprint(jwk), x5c: [x509.raw.toString('base64')] }] },
+    });
+  }
+  return clients;
+}
 
 // application_type "native" is what makes oidc-provider accept any port on a
 // loopback redirect URI (RFC 8252 §7.3); "web" clients need an exact match.
@@ -84,6 +164,14 @@ const CLIENTS = [
     response_types: [],
     redirect_uris: [],
   },
+  {
+    client_id: 'tokctl-hs256',
+    client_secret: HS_SECRET,
+    token_endpoint_auth_method: 'client_secret_jwt',
+    grant_types: [...USER_GRANTS, 'client_credentials'],
+  },
+  ...keyClients(),
+  ...(TLS ? tlsClients() : []),
 ].map((c) => ({
   application_type: 'native',
   redirect_uris: REDIRECTS,
@@ -106,7 +194,13 @@ function emptyStats() {
     userinfo: 0,
     logout: 0,
     discovery: 0,
+    oauth_metadata: 0,
     certs: 0,
+    // The parameters of the last authorization request, and the header and
+    // claims of the last client assertion (RFC 7523), for tests to inspect.
+    last_authorization: null,
+    last_assertion: null,
+    assertion_jtis: [],
   };
 }
 let stats = emptyStats();
@@ -169,7 +263,13 @@ function clientAuthOf(req, form) {
     return { method: 'client_secret_basic', clientId: id };
   }
   if (form.has('client_secret')) return { method: 'client_secret_post', clientId: form.get('client_id') };
-  if (form.has('client_assertion')) return { method: 'jwt', clientId: undefined };
+  if (form.has('client_assertion')) {
+    const [header, payload] = form.get('client_assertion').split('.').slice(0, 2)
+      .map((part) => { try { return JSON.parse(Buffer.from(part, 'base64url')); } catch { return {}; } });
+    const method = String(header.alg || '').startsWith('HS') ? 'client_secret_jwt' : 'private_key_jwt';
+    return { method, clientId: payload.iss, assertion: { header, payload } };
+  }
+  if (req.socket.getPeerX509Certificate?.()) return { method: 'tls', clientId: form.get('client_id') };
   return { method: 'none', clientId: form.get('client_id') };
 }
 
@@ -199,12 +299,14 @@ function buildProvider(base) {
     scope: 'api:read api:write',
     audience: resource,
     accessTokenTTL: ACCESS_TTL,
-    accessTokenFormat: 'jwt',
+    accessTokenFormat: RESOURCE_FORMAT,
   });
   const defaultApi = `${base}/api`;
 
   const provider = new Provider(issuer, {
     clients: CLIENTS,
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt',
+      ...(TLS ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
     jwks: { keys: [jwk] },
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
     findAccount: (_ctx, sub) => account(sub),
@@ -258,6 +360,16 @@ ${form}
       },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      mTLS: {
+        enabled: !!TLS,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: true,
+        certificateBoundAccessTokens: true,
+        getCertificate: (ctx) => ctx.req.socket.getPeerX509Certificate?.(),
+        certificateAuthorized: (ctx) => ctx.req.socket.authorized === true,
+        certificateSubjectMatches: (ctx, property, expected) => property === 'tls_client_auth_subject_dn'
+          && ctx.req.socket.getPeerX509Certificate?.()?.subject === expected.replace(/,\s*/g, '\n'),
+      },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: true },
@@ -290,6 +402,17 @@ ${form}
       Grant: () => LONG_TTL,
     },
     clientBasedCORS: () => false,
+    // RFC 7523 §3 as tokctl promises it, stricter than oidc-provider: iat
+    // present, sub = iss, a lifetime of at most 60 s, and for tokctl-jwt-iss
+    // the issuer as the only audience.
+    assertJwtClientAuthClaimsAndHeader: async (ctx, claims, header, client) => {
+      const fail = (why) => { throw new errors.InvalidClientAuth(why); };
+      if (typeof claims.iat !== 'number') fail('iat must be provided in the client_assertion JWT');
+      if (claims.sub !== client.clientId) fail('sub must be the client_id');
+      if (claims.exp - claims.iat > 60) fail('the client_assertion JWT lives longer than 60 seconds');
+      if (client.clientId === 'tokctl-jwt-iss' && claims.aud !== ctx.oidc.issuer) fail('aud must be the issuer');
+      if (client.clientAuthMethod === 'private_key_jwt' && !header.kid) fail('kid must be provided');
+    },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
       ctx.body = page('Error', Object.entries(out)
@@ -304,12 +427,32 @@ ${form}
     if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
       ctx.body = { ...ctx.body, interval: DEVICE_INTERVAL };
     }
+    if (ctx.oidc?.route === 'discovery' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      ctx.body = ctx.req.fixtureMetadata ? oauthMetadata(ctx.body) : openidMetadata(ctx.body);
+    }
   });
 
   provider.on('server_error', (_ctx, err) => console.error('server.mjs: server_error', err));
 
   registerPasswordGrant(provider, resourceServer, defaultApi);
   return { provider, issuer };
+}
+
+// The RFC 8414 document: the OpenID one without what only OpenID Connect
+// defines. Both documents are built from oidc-provider's own answer, so
+// they never disagree about an endpoint that both list.
+const OPENID_ONLY = ['userinfo_endpoint', 'claims_supported', 'claim_types_supported',
+  'claims_parameter_supported', 'id_token_signing_alg_values_supported', 'subject_types_supported',
+  'end_session_endpoint', 'acr_values_supported'];
+function oauthMetadata(doc) {
+  const out = { ...doc };
+  for (const k of OPENID_ONLY) delete out[k];
+  return out;
+}
+function openidMetadata(doc) {
+  if (METADATA !== 'dot') return doc;
+  const { revocation_endpoint: _, ...rest } = doc;
+  return rest;
 }
 
 /**
@@ -332,11 +475,13 @@ function registerPasswordGrant(provider, resourceServer, defaultApi) {
     if (unknown.length) throw new errors.InvalidScope('requested scope is not allowed', unknown.join(' '));
     const oidcScopes = requested.filter((s) => !s.startsWith('api:'));
     const apiScopes = requested.filter((s) => s.startsWith('api:'));
-    const resource = params.resource || (JWT_BY_DEFAULT ? defaultApi : undefined);
+    // Several resources may be granted; the access token is for the first.
+    const resources = [].concat(params.resource || (JWT_BY_DEFAULT ? defaultApi : []));
+    const resource = resources[0];
 
     const grant = new provider.Grant({ accountId, clientId: client.clientId });
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
-    if (resource) grant.addResourceScope(resource, apiScopes.join(' '));
+    for (const r of resources) grant.addResourceScope(r, apiScopes.join(' '));
     const grantId = await grant.save();
     const acct = account(accountId);
     ctx.oidc.entity('Account', acct);
@@ -352,6 +497,11 @@ function registerPasswordGrant(provider, resourceServer, defaultApi) {
     } else {
       at.scope = oidcScopes.join(' ') || undefined;
     }
+    if (client.tlsClientCertificateBoundAccessTokens) {
+      const cert = ctx.req.socket.getPeerX509Certificate?.();
+      if (!cert) throw new errors.InvalidGrant('mutual TLS client certificate not provided');
+      at.setThumbprint('x5t', cert);
+    }
     ctx.oidc.entity('AccessToken', at);
     const accessToken = await at.save();
 
@@ -364,7 +514,7 @@ function registerPasswordGrant(provider, resourceServer, defaultApi) {
         expiresWithSession: false,
         grantId,
         gty: 'password',
-        resource,
+        resource: resources.length > 1 ? resources : resource,
         rotations: 0,
         scope: requested.join(' ') || undefined,
       });
@@ -480,6 +630,15 @@ async function route(req, res) {
   if (path === '/__stats' && req.method === 'GET') return sendJson(res, 200, stats);
   if (path === '/__reset' && req.method === 'POST') { stats = emptyStats(); return sendJson(res, 200, stats); }
   if (!provider) return sendJson(res, 503, { error: 'starting' });
+  // RFC 8414 §3: the metadata of issuer https://HOST/realms/test lives at
+  // https://HOST/.well-known/oauth-authorization-server/realms/test.
+  if (path === `/.well-known/oauth-authorization-server${PREFIX}` && req.method === 'GET') {
+    stats.oauth_metadata += 1;
+    req.fixtureMetadata = true;
+    req.url = '/.well-known/openid-configuration';
+    req.originalUrl = PREFIX + req.url;
+    return callback(req, res);
+  }
   if (path !== PREFIX && !path.startsWith(`${PREFIX}/`)) {
     return sendJson(res, 404, { error: 'not_found', error_description: `only ${PREFIX} lives here` });
   }
@@ -498,7 +657,10 @@ async function route(req, res) {
   if (req.method !== 'OPTIONS') {
     if (sub === '/.well-known/openid-configuration') stats.discovery += 1;
     else if (sub === `${OIDC}/certs`) stats.certs += 1;
-    else if (sub === `${OIDC}/auth` && req.method === 'GET') stats.authorization += 1;
+    else if (sub === `${OIDC}/auth` && req.method === 'GET') {
+      stats.authorization += 1;
+      stats.last_authorization = Object.fromEntries(url.searchParams);
+    }
     else if (sub === `${OIDC}/userinfo`) stats.userinfo += 1;
     else if (sub === `${OIDC}/logout`) stats.logout += 1;
   }
@@ -510,6 +672,10 @@ async function route(req, res) {
     const form = new URLSearchParams(body.toString('utf8'));
     const auth = clientAuthOf(req, form);
     bump(stats.client_auth, auth.method);
+    if (auth.assertion) {
+      stats.last_assertion = auth.assertion;
+      stats.assertion_jtis.push(auth.assertion.payload.jti);
+    }
     let grantType;
     if (sub === `${OIDC}/token`) {
       grantType = form.get('grant_type') || '(none)';
@@ -543,7 +709,7 @@ async function route(req, res) {
   return callback(req, res);
 }
 
-const server = http.createServer((req, res) => {
+function handle(req, res) {
   route(req, res).catch((err) => {
     const status = err.statusCode || err.status || 500;
     if (status >= 500) console.error('server.mjs:', err);
@@ -553,10 +719,25 @@ const server = http.createServer((req, res) => {
       res.destroy();
     }
   });
-});
+}
+
+// With TLS, client certificates are asked for but not required (the
+// provider decides per client), and the test-only endpoints stay on a
+// plain-HTTP listener of their own, so tests need no TLS client for them.
+const server = TLS
+  ? https.createServer({ ...TLS, requestCert: true, rejectUnauthorized: false }, handle)
+  : http.createServer(handle);
+const statsServer = TLS
+  ? http.createServer((req, res) => {
+    const { pathname } = new URL(req.url, 'http://127.0.0.1');
+    if (pathname === '/__stats' || pathname === '/__reset') return handle(req, res);
+    return sendJson(res, 404, { error: 'not_found' });
+  })
+  : undefined;
 
 function shutdown(code = 0) {
   server.close();
+  statsServer?.close();
   process.exit(code);
 }
 process.on('SIGTERM', () => shutdown(0));
@@ -567,11 +748,11 @@ if (!process.env.OIDC_IGNORE_STDIN) {
   process.stdin.resume();
 }
 
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address();
-  const base = `http://127.0.0.1:${port}`;
-  const built = buildProvider(base);
-  provider = built.provider;
-  callback = provider.callback();
-  process.stdout.write(`${JSON.stringify({ base, issuer: built.issuer })}\n`);
-});
+const listen = (srv) => new Promise((resolve) => { srv.listen(0, '127.0.0.1', () => resolve(srv.address().port)); });
+const port = await listen(server);
+const base = `${TLS ? 'https' : 'http'}://127.0.0.1:${port}`;
+const statsBase = statsServer ? `http://127.0.0.1:${await listen(statsServer)}` : base;
+const built = buildProvider(base);
+provider = built.provider;
+callback = provider.callback();
+process.stdout.write(`${JSON.stringify({ base, issuer: built.issuer, stats: statsBase })}\n`);

@@ -277,6 +277,7 @@ impl Provider for Defined {
             needs_username: self.login_uses(Placeholder::Username),
             needs_password: self.login_uses(Placeholder::Password),
             needs_client_secret: self.login_uses(Placeholder::ClientSecret),
+            credential_in_files: false,
         }
     }
 

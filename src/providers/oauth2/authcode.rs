@@ -61,6 +61,7 @@ pub fn login(
         &state,
         &pkce.challenge,
         nonce.as_deref(),
+        &s.auth_params,
     )?;
 
     let mut paste = how.no_browser || !browser::available();
@@ -132,6 +133,7 @@ fn authorization_url(
     state: &str,
     challenge: &str,
     nonce: Option<&str>,
+    extra: &[(String, String)],
 ) -> Result<String, Failure> {
     let mut u = Url::parse(auth_url).map_err(|e| {
         usage(format!(
@@ -156,8 +158,12 @@ fn authorization_url(
         // OpenID Connect Core §11: offline access is granted only with
         // consent; strict servers drop `offline_access` without this.
         let has = |s: &str| scopes.iter().any(|x| x == s);
-        if has("openid") && has("offline_access") {
+        if has("openid") && has("offline_access") && !extra.iter().any(|(k, _)| k == "prompt") {
             q.append_pair("prompt", "consent");
+        }
+        // `--auth-param`s, which never name a parameter set above.
+        for (k, v) in extra {
+            q.append_pair(k, v);
         }
     }
     Ok(u.to_string())
@@ -243,10 +249,12 @@ mod tests {
             "st",
             "ch",
             Some("nn"),
+            &[("access_type".into(), "offline".into())],
         )
         .unwrap();
         let u = Url::parse(&u).unwrap();
         let q: std::collections::HashMap<_, _> = u.query_pairs().collect();
+        assert_eq!(q["access_type"], "offline");
         assert_eq!(q["kc_idp_hint"], "x");
         assert_eq!(q["response_type"], "code");
         assert_eq!(q["scope"], "openid offline_access");

@@ -48,6 +48,7 @@ pub fn login(
     if !scope.is_empty() {
         fields.push(("scope", scope.as_str()));
     }
+    fields.extend(s.auth_params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let resp = client.post(http, device_url, &fields)?;
     if !resp.ok() {
         return Err(client.token_failure(&resp, "device authorization request"));
@@ -97,7 +98,7 @@ pub fn login(
             )
             .hint("run `tokctl login` again and approve the code sooner (TOKCTL_AUTH_WAIT sets the limit)"));
         }
-        let resp = client.post(
+        let resp = client.post_token(
             http,
             token_url,
             &[("grant_type", GRANT), ("device_code", device_code.expose())],

@@ -22,7 +22,7 @@ pub fn remote_info(
     access: &Secret<String>,
 ) -> Result<Value, Failure> {
     if let (Some(url), Some(client)) = (&s.endpoints.introspection, &client)
-        && client.secret.is_some()
+        && client.authenticates()
     {
         let resp = client.post(
             http,

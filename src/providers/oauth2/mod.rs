@@ -37,18 +37,21 @@ mod authcode;
 mod browser;
 mod client;
 mod device;
-mod discovery;
 mod idtoken;
 mod inspect;
+mod jose;
+pub mod keyfile;
 mod loopback;
+mod metadata;
+pub mod params;
 mod pkce;
 mod revoke;
 mod settings;
 
 use super::{Caps, Credentials, Interaction, Provider, Revocable};
-use crate::cli::{Flow, ProviderKind, value_name};
+use crate::cli::{AssertionAudience, ClientAuth, Flow, ProviderKind, value_name};
 use crate::config::{OAuthSettings, Profile};
-use crate::error::{Failure, Kind, usage};
+use crate::error::{Failure, Kind, config, usage};
 use crate::http::Http;
 use crate::output::Output;
 use crate::secret::Secret;
@@ -57,7 +60,11 @@ use client::Client;
 use serde_json::Value;
 use settings::Settings;
 use std::io::IsTerminal;
+use std::ops::Deref;
+use std::path::Path;
 use std::time::Duration;
+
+pub use jose::ClientKey;
 
 /// How long a person may take to sign in, unless TOKCTL_AUTH_WAIT says.
 const DEFAULT_AUTH_WAIT: Duration = Duration::from_secs(300);
@@ -80,16 +87,104 @@ impl OAuth2 {
         value_name(&self.s.kind)
     }
 
-    fn client<'a>(&'a self, secret: Option<&'a Secret<String>>) -> Result<Client<'a>, Failure> {
+    fn client<'a>(
+        &'a self,
+        secret: Option<&'a Secret<String>>,
+        key: Option<&Secret<String>>,
+    ) -> Result<Client<'a>, Failure> {
         let id = self
             .s
             .client_id
             .as_deref()
             .ok_or_else(|| self.no_client_id())?;
+        let key = match (self.s.client_auth, key) {
+            (ClientAuth::PrivateKeyJwt, Some(pem)) => {
+                Some(ClientKey::from_pem(pem).map_err(|why| {
+                    config(format!(
+                        "the client key kept for this profile is unusable: {why}"
+                    ))
+                    .hint("log in again with --client-key PATH")
+                })?)
+            }
+            _ => None,
+        };
+        let assertion_audience = match self.s.assertion_audience {
+            AssertionAudience::Issuer => self.s.issuer.as_deref(),
+            AssertionAudience::TokenEndpoint => None,
+        }
+        .or(self.s.endpoints.token.as_deref())
+        .unwrap_or_default();
         Ok(Client {
             id,
             secret,
+            key,
             method: self.s.client_auth,
+            assertion_audience,
+            token_params: &self.s.token_params,
+        })
+    }
+
+    /// The HTTP client for requests to the authorization server: for `tls`
+    /// client authentication one that presents the client certificate,
+    /// whose files are read now (certificates rotate) and checked.
+    fn transport<'h>(&self, http: &'h Http) -> Result<Transport<'h>, Failure> {
+        if self.s.client_auth != ClientAuth::Tls {
+            return Ok(Transport::Shared(http));
+        }
+        let (Some(cert), Some(key)) = (&self.s.client_cert, &self.s.client_key) else {
+            return Err(usage(
+                "--client-auth tls needs --client-cert PATH and --client-key PATH",
+            ));
+        };
+        let mut pem = keyfile::read_public(Path::new(cert))?.into_bytes();
+        pem.push(b'\n');
+        pem.extend_from_slice(keyfile::read_private(Path::new(key))?.expose().as_bytes());
+        Ok(Transport::Own(http.with_identity(pem)))
+    }
+
+    /// At login: refuses a client authentication method the server says
+    /// it does not take (its metadata lists the ones it does).
+    fn check_auth_method(&self, listed: Option<&[String]>) -> Result<(), Failure> {
+        let Some(listed) = listed else { return Ok(()) };
+        if !self.s.confidential {
+            return Ok(());
+        }
+        let method = self.s.client_auth;
+        if server_names(method)
+            .iter()
+            .any(|n| listed.iter().any(|l| l == n))
+        {
+            return Ok(());
+        }
+        let ours: Vec<String> = [
+            ClientAuth::Basic,
+            ClientAuth::Post,
+            ClientAuth::ClientSecretJwt,
+            ClientAuth::PrivateKeyJwt,
+            ClientAuth::Tls,
+        ]
+        .iter()
+        .filter(|m| {
+            server_names(**m)
+                .iter()
+                .any(|n| listed.iter().any(|l| l == n))
+        })
+        .map(value_name)
+        .collect();
+        let f = usage(format!(
+            "the server does not accept --client-auth {} ({}); its metadata lists: {}",
+            value_name(&method),
+            server_names(method).join(" or "),
+            if listed.is_empty() {
+                "nothing".to_string()
+            } else {
+                listed.join(", ")
+            }
+        ));
+        Err(if ours.is_empty() {
+            f
+        } else {
+            f.hint(format!("choose --client-auth {}", ours.join("|")))
         })
     }
 
@@ -160,7 +255,33 @@ impl OAuth2 {
     }
 }
 
-/// TOKCTL_AUTH_WAIT (humantime), else 5 minutes.
+/// The names RFC 8414 and RFC 8705 give a client authentication method.
+fn server_names(method: ClientAuth) -> &'static [&'static str] {
+    match method {
+        ClientAuth::Basic => &["client_secret_basic"],
+        ClientAuth::Post => &["client_secret_post"],
+        ClientAuth::ClientSecretJwt => &["client_secret_jwt"],
+        ClientAuth::PrivateKeyJwt => &["private_key_jwt"],
+        ClientAuth::Tls => &["tls_client_auth", "self_signed_tls_client_auth"],
+    }
+}
+
+/// The HTTP client the provider talks to its server with.
+enum Transport<'h> {
+    Shared(&'h Http),
+    Own(Http),
+}
+
+impl Deref for Transport<'_> {
+    type Target = Http;
+    fn deref(&self) -> &Http {
+        match self {
+            Transport::Shared(h) => h,
+            Transport::Own(h) => h,
+        }
+    }
+}
+
 /// A credential the flow needs is missing: a usage error when a person is
 /// there to give it, else the profile must be logged in again (exit 3).
 fn missing_credential(how: Interaction, msg: &str, hint: Option<&str>) -> Failure {
@@ -175,6 +296,7 @@ fn missing_credential(how: Interaction, msg: &str, hint: Option<&str>) -> Failur
     }
 }
 
+/// TOKCTL_AUTH_WAIT (humantime), else 5 minutes.
 fn auth_wait() -> Result<Duration, Failure> {
     match std::env::var("TOKCTL_AUTH_WAIT") {
         Ok(v) if !v.trim().is_empty() => {
@@ -195,7 +317,8 @@ impl Provider for OAuth2 {
             save_credentials_by_default: cc,
             needs_username: password,
             needs_password: password,
-            needs_client_secret: cc || self.s.confidential,
+            needs_client_secret: (cc || self.s.confidential) && self.s.client_auth.uses_secret(),
+            credential_in_files: self.s.client_auth == ClientAuth::Tls,
         }
     }
 
@@ -209,6 +332,7 @@ impl Provider for OAuth2 {
             ("revocation", &e.revocation),
             ("introspection", &e.introspection),
             ("userinfo", &e.userinfo),
+            ("pushed authorization", &e.par),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
@@ -223,9 +347,16 @@ impl Provider for OAuth2 {
         if self.s.client_id.is_none() {
             return Err(self.no_client_id());
         }
+        params::check(&self.s.raw.auth_params, params::Request::Authorization)?;
+        params::check(&self.s.raw.token_params, params::Request::Token)?;
+        if self.s.client_auth == ClientAuth::Tls {
+            // The files must be there and safe now, not at the first refresh.
+            self.transport(http)?;
+        }
         if let Some(issuer) = &self.s.issuer {
-            let found = discovery::fetch(http, issuer)?;
-            discovery::fill(&mut self.s.endpoints, found);
+            let found = metadata::fetch(http, issuer)?;
+            metadata::fill(&mut self.s.endpoints, found.endpoints);
+            self.check_auth_method(found.auth_methods.as_deref())?;
         }
         self.token_url()?;
         let flow = match self.s.flow {
@@ -261,7 +392,8 @@ impl Provider for OAuth2 {
             .s
             .flow
             .ok_or_else(|| usage("no login flow is configured").hint("choose one with --flow"))?;
-        let client = self.client(creds.client_secret.as_ref())?;
+        let client = self.client(creds.client_secret.as_ref(), creds.client_key.as_ref())?;
+        let http = &*self.transport(http)?;
         let token_url = self.token_url()?;
         if how.unattended && matches!(flow, Flow::AuthCode | Flow::Device) {
             return Err(Failure::new(
@@ -298,11 +430,16 @@ impl Provider for OAuth2 {
                 ])?
             }
             Flow::ClientCredentials => {
-                if client.secret.is_none() {
+                if !client.authenticates() {
                     return Err(missing_credential(
                         how,
-                        "the client-credentials flow needs the client secret",
-                        Some("give it with --client-secret-stdin or TOKCTL_CLIENT_SECRET"),
+                        "the client-credentials flow needs the client's credential",
+                        Some(match self.s.client_auth {
+                            ClientAuth::PrivateKeyJwt => "give its key with --client-key PATH",
+                            _ => {
+                                "give its secret with --client-secret-stdin or TOKCTL_CLIENT_SECRET"
+                            }
+                        }),
                     ));
                 }
                 grant(&[("grant_type", "client_credentials")])?
@@ -322,7 +459,8 @@ impl Provider for OAuth2 {
         rt: &Secret<String>,
         creds: &Credentials,
     ) -> Result<TokenSet, Failure> {
-        let client = self.client(creds.client_secret.as_ref())?;
+        let client = self.client(creds.client_secret.as_ref(), creds.client_key.as_ref())?;
+        let http = &*self.transport(http)?;
         let mut ts = client.token(
             http,
             self.token_url()?,
@@ -352,7 +490,10 @@ impl Provider for OAuth2 {
         _user: Option<&UserInfo>,
         creds: &Credentials,
     ) -> Result<Value, Failure> {
-        let client = self.client(creds.client_secret.as_ref()).ok();
+        let client = self
+            .client(creds.client_secret.as_ref(), creds.client_key.as_ref())
+            .ok();
+        let http = &*self.transport(http)?;
         inspect::remote_info(&self.s, client, http, access)
     }
 
@@ -360,7 +501,8 @@ impl Provider for OAuth2 {
         let Some(url) = &self.s.endpoints.revocation else {
             return Ok(());
         };
-        let client = self.client(tokens.client_secret.as_ref())?;
+        let client = self.client(tokens.client_secret.as_ref(), tokens.client_key.as_ref())?;
+        let http = &*self.transport(http)?;
         revoke::revoke(&client, http, url, tokens)
     }
 }

@@ -6,7 +6,8 @@
 //! that `--base-url` or `--issuer` on a later login still moves an
 //! Organicity profile to another server.
 
-use crate::cli::{ClientAuth, Flow, ProviderKind};
+use super::params::{self, Request};
+use crate::cli::{AssertionAudience, ClientAuth, Flow, ProviderKind};
 use crate::config::{OAuthSettings, Profile};
 use crate::http::join;
 
@@ -26,6 +27,8 @@ pub struct Endpoints {
     pub revocation: Option<String>,
     pub introspection: Option<String>,
     pub userinfo: Option<String>,
+    /// RFC 9126 pushed authorization requests.
+    pub par: Option<String>,
 }
 
 impl Endpoints {
@@ -37,6 +40,7 @@ impl Endpoints {
             revocation: o.revocation_url.clone(),
             introspection: o.introspection_url.clone(),
             userinfo: o.userinfo_url.clone(),
+            par: o.par_url.clone(),
         }
     }
 
@@ -48,6 +52,7 @@ impl Endpoints {
         o.revocation_url = self.revocation.clone();
         o.introspection_url = self.introspection.clone();
         o.userinfo_url = self.userinfo.clone();
+        o.par_url = self.par.clone();
     }
 }
 
@@ -75,6 +80,14 @@ pub struct Settings {
     pub redirect_uri: Option<String>,
     /// The user's explicit choice about saving the password.
     pub save_credentials: Option<bool>,
+    /// `--auth-param` pairs for the authorization request.
+    pub auth_params: Vec<(String, String)>,
+    /// `--token-param` pairs for every token request.
+    pub token_params: Vec<(String, String)>,
+    /// The `tls` client's certificate and key files.
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
+    pub assertion_audience: AssertionAudience,
 }
 
 impl Settings {
@@ -116,6 +129,13 @@ impl Settings {
                 .clone()
                 .or_else(|| organicity.then(|| ORGANICITY_REDIRECT.to_string())),
             save_credentials: p.save_credentials,
+            auth_params: params::pairs(&o.auth_params, Request::Authorization),
+            token_params: params::pairs(&o.token_params, Request::Token),
+            client_cert: o.client_cert.clone(),
+            client_key: o.client_key.clone(),
+            assertion_audience: o
+                .assertion_audience
+                .unwrap_or(AssertionAudience::TokenEndpoint),
         }
     }
 

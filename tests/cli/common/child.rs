@@ -105,6 +105,17 @@ pub fn http_request_with(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, String) {
+    http_send(base, method, path, headers, "")
+}
+
+/// [`http_request_with`] with a request body.
+pub fn http_send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     let host = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host)
         .unwrap_or_else(|e| panic!("cannot connect to the test server at {host}: {e}"));
@@ -115,7 +126,8 @@ pub fn http_request_with(
         .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.0\r\nHost: {host}\r\n{extra}Content-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .expect("write request");
     let mut response = String::new();

@@ -23,6 +23,7 @@ pub mod interactive;
 pub mod kube_server;
 pub mod mock_api;
 pub mod oidc;
+pub mod pki;
 pub mod provider;
 
 pub use fixtures::realmassive::{

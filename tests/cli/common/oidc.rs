@@ -9,7 +9,7 @@
 //! The tests talk to the server's private endpoints over plain HTTP/1.0
 //! (`common::child`), so no HTTP client is needed in the test binary.
 
-use super::child::{ChildServer, http_request};
+use super::child::{ChildServer, http_request, http_send};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -39,6 +39,9 @@ pub struct OidcServer {
     pub base: String,
     /// `http://127.0.0.1:PORT/realms/test`
     pub issuer: String,
+    /// Where `/__stats` is: `base`, or a plain-HTTP listener of its own
+    /// when the server speaks HTTPS.
+    pub stats_base: String,
     _server: ChildServer,
 }
 
@@ -54,12 +57,16 @@ impl OidcServer {
     /// Starts a server whose access and refresh tokens live the given
     /// numbers of seconds.
     pub fn start(access_ttl: u64, refresh_ttl: u64) -> Self {
-        Self::start_with_env(access_ttl, refresh_ttl, &[])
+        Self::start_with_env::<&str, &str>(access_ttl, refresh_ttl, &[])
     }
 
     /// Like [`OidcServer::start`], with extra environment for the server
     /// (e.g. `OIDC_ACCESS_TOKEN_FORMAT=jwt`).
-    pub fn start_with_env(access_ttl: u64, refresh_ttl: u64, env: &[(&str, &str)]) -> Self {
+    pub fn start_with_env<K: AsRef<std::ffi::OsStr>, V: AsRef<std::ffi::OsStr>>(
+        access_ttl: u64,
+        refresh_ttl: u64,
+        env: &[(K, V)],
+    ) -> Self {
         let dir = fixture_dir();
         assert!(
             dir.join("node_modules/oidc-provider").is_dir(),
@@ -73,11 +80,12 @@ impl OidcServer {
             .env("OIDC_ACCESS_TTL", access_ttl.to_string())
             .env("OIDC_REFRESH_TTL", refresh_ttl.to_string())
             .env_remove("OIDC_IGNORE_STDIN")
-            .envs(env.iter().copied());
+            .envs(env.iter().map(|(k, v)| (k, v)));
         let server = ChildServer::start(cmd, "the OIDC test server", setup_hint(), READY_TIMEOUT);
         OidcServer {
             base: server.ready_field("base"),
             issuer: server.ready_field("issuer"),
+            stats_base: server.ready_field("stats"),
             _server: server,
         }
     }
@@ -169,9 +177,32 @@ impl OidcServer {
         self.endpoint("logout")
     }
 
+    /// RFC 7662 introspection of `token`, as the confidential client
+    /// `(id, secret)` (Basic auth), on a plain-HTTP server.
+    pub fn introspect(&self, token: &str, client: (&str, &str)) -> Value {
+        use base64::Engine;
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", enc(client.0), enc(client.1)));
+        let url = self.introspect_url();
+        let path = url.strip_prefix(&self.base).expect("a plain-HTTP server");
+        let (status, body) = http_send(
+            &self.base,
+            "POST",
+            path,
+            &[
+                ("Authorization", &format!("Basic {basic}")),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &format!("token={}", enc(token)),
+        );
+        assert_eq!(status, 200, "introspection answered {status}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad introspection {body:?}: {e}"))
+    }
+
     /// The body of a 200 answer to `method path`; panics on anything else.
     fn raw_request(&self, method: &str, path: &str) -> String {
-        let (status, body) = http_request(&self.base, method, path);
+        let (status, body) = http_request(&self.stats_base, method, path);
         assert_eq!(status, 200, "{method} {path} answered {status}: {body}");
         body
     }
