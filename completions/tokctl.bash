@@ -467,7 +467,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__login)
-            opts="-p -v -q -h -V --provider --base-url --api-url --username --password-stdin --save-credentials --no-save-credentials --issuer --token-url --auth-url --device-url --client-id --client-secret-stdin --client-auth --flow --scope --redirect-uri --no-browser --json --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            opts="-p -v -q -h -V --provider --base-url --api-url --username --password-stdin --save-credentials --no-save-credentials --issuer --token-url --auth-url --device-url --client-id --client-secret-stdin --client-auth --client-key --client-cert --auth-param --token-param --flow --scope --redirect-uri --no-browser --json --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,7 +510,23 @@ _tokctl() {
                     return 0
                     ;;
                 --client-auth)
-                    COMPREPLY=($(compgen -W "basic post" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "basic post client-secret-jwt private-key-jwt tls" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-param)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --flow)

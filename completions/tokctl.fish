@@ -60,8 +60,15 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l token-url -d 'OA
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l auth-url -d 'OAuth authorization endpoint' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l device-url -d 'OAuth device authorization endpoint' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-id -d 'OAuth client id' -r
-complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-auth -d 'How the client authenticates at the token endpoint' -r -f -a "basic\t'HTTP Basic header (client_secret_basic)'
-post\t'In the form body (client_secret_post)'"
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-auth -d 'How the client authenticates at the token endpoint' -r -f -a "basic\t'The client secret in an HTTP Basic header (client_secret_basic)'
+post\t'The client secret in the form body (client_secret_post)'
+client-secret-jwt\t'An RFC 7523 assertion signed HS256 with the client secret (client_secret_jwt)'
+private-key-jwt\t'An RFC 7523 assertion signed with --client-key, RS256 or ES256 (private_key_jwt)'
+tls\t'Mutual TLS with --client-cert and --client-key (RFC 8705 tls_client_auth)'"
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-key -d 'PEM private key: signs private-key-jwt assertions (kept in the secret store), or the tls key' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-cert -d 'PEM client certificate for --client-auth tls (mutual TLS)' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l auth-param -d 'Add KEY=VALUE to the authorization request (repeatable; e.g. access_type=offline)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l token-param -d 'Add KEY=VALUE to every token request (repeatable; e.g. audience=https://api.example.com)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l flow -d 'OAuth grant used to log in' -r -f -a "auth-code\t'Authorization code with PKCE, via the browser and a loopback redirect'
 device\t'Device authorization grant (RFC 8628)'
 password\t'Resource owner password grant'

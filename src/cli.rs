@@ -103,6 +103,8 @@ pub struct GlobalArgs {
 }
 
 /// The subcommands.
+// One is parsed per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Authenticate a profile and store its tokens

@@ -55,13 +55,15 @@ pub fn login(
     };
     let url = authorization_url(
         auth_url,
-        client.id,
-        &redirect_uri,
-        &s.request_scopes(),
+        &Ask {
+            client_id: client.id,
+            redirect_uri: &redirect_uri,
+            scopes: &s.request_scopes(),
+            extra: &s.auth_params,
+        },
         &state,
         &pkce.challenge,
         nonce.as_deref(),
-        &s.auth_params,
     )?;
 
     let mut paste = how.no_browser || !browser::available();
@@ -123,18 +125,31 @@ pub fn login(
     Ok(ts)
 }
 
+/// What an authorization request asks for, besides the login's own
+/// `state`, PKCE challenge and nonce.
+struct Ask<'a> {
+    client_id: &'a str,
+    redirect_uri: &'a str,
+    scopes: &'a [String],
+    /// `--auth-param`s.
+    extra: &'a [(String, String)],
+}
+
 /// `auth_url` with the authorization request parameters added (keeping any
 /// query it already has, e.g. `kc_idp_hint`).
 fn authorization_url(
     auth_url: &str,
-    client_id: &str,
-    redirect_uri: &str,
-    scopes: &[String],
+    ask: &Ask<'_>,
     state: &str,
     challenge: &str,
     nonce: Option<&str>,
-    extra: &[(String, String)],
 ) -> Result<String, Failure> {
+    let Ask {
+        client_id,
+        redirect_uri,
+        scopes,
+        extra,
+    } = *ask;
     let mut u = Url::parse(auth_url).map_err(|e| {
         usage(format!(
             "invalid authorization endpoint '{}': {e}",
@@ -243,13 +258,15 @@ mod tests {
     fn url_has_pkce_state_and_keeps_query() {
         let u = authorization_url(
             "https://idp/auth?kc_idp_hint=x",
-            "cli",
-            "http://127.0.0.1:5/callback",
-            &["openid".into(), "offline_access".into()],
+            &Ask {
+                client_id: "cli",
+                redirect_uri: "http://127.0.0.1:5/callback",
+                scopes: &["openid".into(), "offline_access".into()],
+                extra: &[("access_type".into(), "offline".into())],
+            },
             "st",
             "ch",
             Some("nn"),
-            &[("access_type".into(), "offline".into())],
         )
         .unwrap();
         let u = Url::parse(&u).unwrap();

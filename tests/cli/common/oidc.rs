@@ -182,8 +182,11 @@ impl OidcServer {
     pub fn introspect(&self, token: &str, client: (&str, &str)) -> Value {
         use base64::Engine;
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", enc(client.0), enc(client.1)));
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            enc(client.0),
+            enc(client.1)
+        ));
         let url = self.introspect_url();
         let path = url.strip_prefix(&self.base).expect("a plain-HTTP server");
         let (status, body) = http_send(
