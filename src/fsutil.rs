@@ -260,6 +260,12 @@ fn refusal_or_io(path: &Path, e: &io::Error) -> Failure {
     }
 }
 
+/// Whether `meta` is of a file that belongs to this process's effective
+/// user (always true where files have no owners).
+pub fn is_mine(meta: &fs::Metadata) -> bool {
+    imp::is_mine(meta)
+}
+
 fn io_failure(what: &str, path: &Path, e: &io::Error) -> Failure {
     config(format!("{what} {}: {e}", path.display()))
 }

@@ -20,10 +20,8 @@ pub fn read_private(path: &Path) -> Result<Secret<String>, Failure> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
         let shown = path.display();
-        if meta.uid() != me {
+        if !crate::fsutil::is_mine(&meta) {
             return Err(config(format!(
                 "the private key {shown} belongs to another user (uid {}); refusing to use it",
                 meta.uid()
