@@ -126,6 +126,23 @@ impl World {
     }
 }
 
+/// The login flags of `private-key-jwt` with `key`.
+fn pk_flags(key: &str) -> [&str; 4] {
+    ["--client-auth", "private-key-jwt", "--client-key", key]
+}
+
+/// The login flags of mutual TLS with `cert` and `key`.
+fn tls_flags<'a>(cert: &'a str, key: &'a str) -> [&'a str; 6] {
+    [
+        "--client-auth",
+        "tls",
+        "--client-cert",
+        cert,
+        "--client-key",
+        key,
+    ]
+}
+
 fn assert_exit(env: &TestEnv, out: &std::process::Output, code: i32, needle: &str) -> String {
     let err = env.assert_failed(out, code);
     assert!(err.contains(needle), "{needle:?} not in:\n{err}");
@@ -362,7 +379,7 @@ fn private_key_jwt_with_each_key_type_end_to_end() {
             &profile,
             "tokctl-jwt",
             None,
-            &["--client-auth", "private-key-jwt", "--client-key", &key],
+            &pk_flags(&key),
             "private_key_jwt",
         );
         let stats = w.srv.stats();
@@ -378,12 +395,7 @@ fn private_key_jwt_with_each_key_type_end_to_end() {
     }
     // The key lives in the secret store, never in the profile file.
     let key = pki.path("ec-sec1.key");
-    let out = w.login(
-        "kept",
-        "tokctl-jwt",
-        None,
-        &["--client-auth", "private-key-jwt", "--client-key", &key],
-    );
+    let out = w.login("kept", "tokctl-jwt", None, &pk_flags(&key));
     w.env.assert_ok(&out);
     let text = w.env.config_text();
     assert!(
@@ -406,12 +418,7 @@ fn private_key_jwt_key_moves_to_the_store_and_the_issuer_audience_works() {
     w.env
         .write_config("[profiles.iss]\nprovider = \"oauth2\"\nassertion_audience = \"issuer\"\n");
     let key_arg = key.to_string_lossy().into_owned();
-    let out = w.login(
-        "iss",
-        "tokctl-jwt-iss",
-        None,
-        &["--client-auth", "private-key-jwt", "--client-key", &key_arg],
-    );
+    let out = w.login("iss", "tokctl-jwt-iss", None, &pk_flags(&key_arg));
     w.env.assert_ok(&out);
     assert_eq!(
         w.srv.stats()["last_assertion"]["payload"]["aud"],
@@ -426,12 +433,7 @@ fn private_key_jwt_key_moves_to_the_store_and_the_issuer_audience_works() {
 fn a_wrong_key_is_exit_3_quoting_the_server() {
     let (mut w, pki) = jwt_world();
     let key = pki.path("unregistered.key");
-    let out = w.login(
-        "bad",
-        "tokctl-jwt",
-        None,
-        &["--client-auth", "private-key-jwt", "--client-key", &key],
-    );
+    let out = w.login("bad", "tokctl-jwt", None, &pk_flags(&key));
     let err = assert_exit(&w.env, &out, 3, "client authentication failed");
     assert!(err.contains("kid "), "the hint names the key: {err}");
     assert!(!err.contains("PRIVATE KEY"), "{err}");
@@ -450,20 +452,10 @@ fn key_files_others_can_read_or_that_are_no_keys_are_exit_5() {
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
     let open = open.to_string_lossy().into_owned();
-    let out = w.login(
-        "o",
-        "tokctl-jwt",
-        None,
-        &["--client-auth", "private-key-jwt", "--client-key", &open],
-    );
+    let out = w.login("o", "tokctl-jwt", None, &pk_flags(&open));
     assert_exit(&w.env, &out, 5, "can be read by others (mode 644)");
     let cert = pki.path("client.pem");
-    let out = w.login(
-        "o",
-        "tokctl-jwt",
-        None,
-        &["--client-auth", "private-key-jwt", "--client-key", &cert],
-    );
+    let out = w.login("o", "tokctl-jwt", None, &pk_flags(&cert));
     assert_exit(&w.env, &out, 5, "holds no PEM private key");
     let out = w.login(
         "o",
@@ -481,19 +473,7 @@ fn a_method_the_server_does_not_list_is_exit_2() {
     let pki = Pki::new(dir.path());
     let mut w = World::new(OidcServer::start(300, 3600));
     let (cert, key) = (pki.path("client.pem"), pki.path("client.key"));
-    let out = w.login(
-        "t",
-        "tokctl-mtls",
-        None,
-        &[
-            "--client-auth",
-            "tls",
-            "--client-cert",
-            &cert,
-            "--client-key",
-            &key,
-        ],
-    );
+    let out = w.login("t", "tokctl-mtls", None, &tls_flags(&cert, &key));
     let err = assert_exit(&w.env, &out, 2, "does not accept --client-auth tls");
     assert!(
         err.contains("client_secret_jwt") && err.contains("private_key_jwt"),
@@ -519,20 +499,7 @@ fn mutual_tls_both_kinds_end_to_end() {
     ] {
         w.srv.reset();
         let (cert, key) = (pki.path(cert), pki.path(key));
-        w.full_cycle(
-            profile,
-            client,
-            None,
-            &[
-                "--client-auth",
-                "tls",
-                "--client-cert",
-                &cert,
-                "--client-key",
-                &key,
-            ],
-            "tls",
-        );
+        w.full_cycle(profile, client, None, &tls_flags(&cert, &key), "tls");
     }
     let text = w.env.config_text();
     assert!(

@@ -29,123 +29,39 @@ impl Pki {
     /// Generates everything in `dir`.
     pub fn new(dir: &Path) -> Pki {
         std::fs::create_dir_all(dir).unwrap();
-        let ssl = |args: &[&str]| openssl(dir, args);
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ];
-        ssl(&[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=tokctl test CA",
-            ],
-        ]
-        .concat());
-        let issue = |name: &str, subj: &str, ext: &str| {
-            std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
-            ssl(&[
-                &["req"][..],
-                &ec,
-                &[
-                    "-keyout",
-                    &format!("{name}.key"),
-                    "-out",
-                    &format!("{name}.csr"),
-                    "-subj",
-                    subj,
-                ],
-            ]
-            .concat());
-            ssl(&[
-                "x509",
-                "-req",
-                "-in",
-                &format!("{name}.csr"),
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                &format!("{name}.pem"),
-                "-days",
-                "1",
-                "-extfile",
-                &format!("{name}.ext"),
-            ]);
+        // Each line one openssl command; `%` stands for a subject's space.
+        let run = |line: &str| {
+            let args: Vec<String> = line.split(' ').map(|a| a.replace('%', " ")).collect();
+            openssl(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
         };
-        issue("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1\n");
-        issue("client", "/CN=tokctl-mtls", "extendedKeyUsage=clientAuth\n");
-        ssl(&[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-keyout",
-                "self.key",
-                "-out",
-                "self.pem",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=tokctl-mtls-self",
-            ],
-        ]
-        .concat());
-        ssl(&[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "rsa-pkcs8.key",
-        ]);
-        ssl(&[
-            "rsa",
-            "-in",
-            "rsa-pkcs8.key",
-            "-traditional",
-            "-out",
-            "rsa-pkcs1.key",
-        ]);
-        ssl(&[
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-            "ec-sec1.key",
-        ]);
-        ssl(&[
-            "pkcs8",
-            "-topk8",
-            "-nocrypt",
-            "-in",
-            "ec-sec1.key",
-            "-out",
-            "ec-pkcs8.key",
-        ]);
-        ssl(&[
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-            "unregistered.key",
-        ]);
+        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+        run(&format!(
+            "req -x509 {ec} -keyout ca.key -out ca.pem -days 1 -subj /CN=tokctl%test%CA"
+        ));
+        for (name, subj, ext) in [
+            ("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1\n"),
+            ("client", "/CN=tokctl-mtls", "extendedKeyUsage=clientAuth\n"),
+        ] {
+            std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+            run(&format!(
+                "req {ec} -keyout {name}.key -out {name}.csr -subj {subj}"
+            ));
+            run(&format!(
+                "x509 -req -in {name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out {name}.pem -days 1 -extfile {name}.ext"
+            ));
+        }
+        for line in [
+            &format!(
+                "req -x509 {ec} -keyout self.key -out self.pem -days 1 -subj /CN=tokctl-mtls-self"
+            )[..],
+            "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa-pkcs8.key",
+            "rsa -in rsa-pkcs8.key -traditional -out rsa-pkcs1.key",
+            "ecparam -name prime256v1 -genkey -noout -out ec-sec1.key",
+            "pkcs8 -topk8 -nocrypt -in ec-sec1.key -out ec-pkcs8.key",
+            "ecparam -name prime256v1 -genkey -noout -out unregistered.key",
+        ] {
+            run(line);
+        }
         #[cfg(unix)]
         for e in std::fs::read_dir(dir).unwrap() {
             use std::os::unix::fs::PermissionsExt;
