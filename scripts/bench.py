@@ -142,12 +142,26 @@ def has_keychain(_b):
     return os.environ.get("TOKCTL_TEST_KEYCHAIN") == "1"
 
 
+def login_defined(b):
+    """A profile of a defined kind: the Vivacity example definition, speaking
+    the mock's Vivacity API. Its hot path must cost what a built-in kind's does."""
+    d = b.work / "providers"
+    d.mkdir(mode=0o700, exist_ok=True)
+    shutil.copy(ROOT / "examples" / "providers" / "vivacitylabs.toml", d / "vivacitylabs.toml")
+    os.chmod(d / "vivacitylabs.toml", 0o600)
+    b.env["TOKCTL_PROVIDERS_DIR"] = str(d)
+    sh(b.tokctl, "-q", "login", "-p", "def", "--provider", "vivacitylabs", "--store", "file",
+       "--base-url", b.server.url, "--username", "demo", env=b.env)
+
+
 HOT_ROWS = [
     Hot("`print-header`, fresh token, file store", ["print-header", "-p", "rm"], "≤ 1.2×"),
     Hot("`print-header --format exec-credential`, fresh token",
         ["print-header", "-p", "rm", "--format", "exec-credential"], "≤ 1.3×"),
     Hot("`git-credential get`, fresh token", ["git-credential", "-p", "rm", "get"], "≤ 1.3×",
         stdin=b"capability[]=authtype\nprotocol=https\nhost=git.example.com\n\n"),
+    Hot("`print-header`, fresh token, defined kind (providers/vivacitylabs.toml)",
+        ["print-header", "-p", "def"], "≤ 1.2×", setup=login_defined),
     Hot("`print-header`, fresh token, keychain store", ["print-header", "-p", "rm-kc"], "≤ 1.2×",
         setup=lambda b: b.login("rm-kc", "keychain"), when=has_keychain),
 ]
