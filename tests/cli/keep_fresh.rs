@@ -521,6 +521,20 @@ impl Terminal {
         std::io::Write::write_all(&mut self.master, text.as_bytes()).unwrap();
     }
 
+    /// Waits until a `sleep` in the terminal's foreground process group is
+    /// running (not stopped): only then does Ctrl-Z or Ctrl-C reach it. The
+    /// shell hands the terminal over and continues a job in its own time,
+    /// so a fixed pause before the keystroke races with a loaded machine.
+    fn wait_for_running_sleep(&self) {
+        use std::os::fd::AsRawFd;
+        let fd = self.master.as_raw_fd();
+        wait_for("a running sleep in the foreground", 20, || {
+            // SAFETY: tcgetpgrp only reads the pty's foreground group.
+            let fg = unsafe { libc::tcgetpgrp(fd) };
+            fg > 0 && group_has_running_sleep(fg)
+        });
+    }
+
     /// Waits for `text` to appear after everything matched so far.
     fn expect(&self, text: &str, from: &mut usize) {
         wait_for(&format!("{text:?} on the terminal"), 20, || {
@@ -534,6 +548,26 @@ impl Terminal {
             }
         });
     }
+}
+
+/// Whether a process of group `pgrp` is `sleep` and not stopped (from
+/// `/proc/PID/stat`: "pid (comm) state ppid pgrp …").
+fn group_has_running_sleep(pgrp: libc::pid_t) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|p| {
+        let Ok(stat) = std::fs::read_to_string(p.path().join("stat")) else {
+            return false;
+        };
+        let Some((head, tail)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let fields: Vec<&str> = tail.split_whitespace().collect();
+        head.ends_with("(sleep")
+            && fields.first().is_some_and(|st| *st != "T" && *st != "t")
+            && fields.get(2).and_then(|g| g.parse().ok()) == Some(pgrp)
+    })
 }
 
 impl Drop for Terminal {
@@ -558,12 +592,13 @@ fn job_control_works_through_the_supervisor() {
     // ends the child, and tokctl reports it (130) and cleans up.
     term.send("\"$T\" exec -p rm --keep-fresh -- sleep 30\n");
     wait_for("the run directory", 10, || env.run_dirs().len() == 1);
+    term.wait_for_running_sleep();
     term.send("\x1a");
     term.expect("Stopped", &mut at);
     term.expect("outer$ ", &mut at);
     term.send("fg\n");
     term.expect("sleep 30", &mut at);
-    std::thread::sleep(Duration::from_millis(300));
+    term.wait_for_running_sleep();
     term.send("\x03");
     term.expect("outer$ ", &mut at);
     term.send("echo \"rc=$?\"\n");
@@ -573,13 +608,13 @@ fn job_control_works_through_the_supervisor() {
     term.send("PS1='inner$ ' \"$T\" exec -p rm --keep-fresh -- bash --norc --noprofile -i\n");
     term.expect("inner$ ", &mut at);
     term.send("sleep 30\n");
-    std::thread::sleep(Duration::from_millis(300));
+    term.wait_for_running_sleep();
     term.send("\x1a");
     term.expect("Stopped", &mut at);
     term.expect("inner$ ", &mut at);
     term.send("fg\n");
     term.expect("sleep 30", &mut at);
-    std::thread::sleep(Duration::from_millis(300));
+    term.wait_for_running_sleep();
     term.send("\x03");
     term.expect("inner$ ", &mut at);
     term.send("test -s \"$TOKCTL_HEADER_FILE\" && echo files-ok; exit 4\n");
