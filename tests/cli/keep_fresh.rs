@@ -488,9 +488,15 @@ impl Terminal {
             .stderr(slave)
             .env("TERM", "dumb")
             .env("PS1", "outer$ ");
-        // SAFETY: setsid and ioctl are async-signal-safe.
+        // SAFETY: signal, setsid and ioctl are async-signal-safe.
         unsafe {
             cmd.pre_exec(|| {
+                // A terminal session starts with the default actions; a test
+                // run started in the background (`cmd &` in a script) would
+                // hand down SIGINT and SIGQUIT ignored, and Ctrl-C would
+                // reach a sleep that cannot die of it.
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
                 libc::setsid();
                 libc::ioctl(0, libc::TIOCSCTTY, 0);
                 Ok(())
