@@ -165,7 +165,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__exec)
-            opts="-p -v -q -h -V --env --min-valid --id-token --keep-fresh --token-file --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            opts="-p -v -q -h -V --env --min-valid --id-token --scope --resource --audience --keep-fresh --token-file --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -176,6 +176,18 @@ _tokctl() {
                     return 0
                     ;;
                 --min-valid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -215,7 +227,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__git__subcmd__credential)
-            opts="-p -v -q -h -V --setup --min-valid --id-token --profile --config --store --timeout --cacert --verbose --quiet --help --version get store erase"
+            opts="-p -v -q -h -V --setup --min-valid --id-token --scope --resource --audience --profile --config --store --timeout --cacert --verbose --quiet --help --version get store erase"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +238,18 @@ _tokctl() {
                     return 0
                     ;;
                 --min-valid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -611,7 +635,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__print__subcmd__header)
-            opts="-p -v -q -h -V --format --header --min-valid --id-token --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            opts="-p -v -q -h -V --format --header --min-valid --id-token --scope --resource --audience --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -626,6 +650,18 @@ _tokctl() {
                     return 0
                     ;;
                 --min-valid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -125,6 +125,9 @@ curl\t'A curl config line, for `curl -K-`'
 exec-credential\t'A Kubernetes ExecCredential, for kubectl\'s exec credential plugins'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l header -d 'Header name' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l min-valid -d 'Refresh first when the token expires sooner than this' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l scope -d 'A token for exactly these scopes, obtained with the refresh token (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l resource -d 'A token for this RFC 8707 resource, e.g. https://api.example.com (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l audience -d 'A token for this audience, sent as `audience=` as Auth0 wants' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l config -d 'The profile file [default: <config dir>/tokctl/config.toml]' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -l store -d 'Where secrets live [default: the profile\'s store, else auto]' -r -f -a "auto\t'The keychain when one answers, else the file store'
@@ -139,6 +142,9 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s h -l help
 complete -c tokctl -n "__fish_tokctl_using_subcommand print-header" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l env -d 'Also set this environment variable to the token (repeatable)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l min-valid -d 'Refresh first when the token expires sooner than this' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l scope -d 'A token for exactly these scopes, obtained with the refresh token (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l resource -d 'A token for this RFC 8707 resource, e.g. https://api.example.com (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l audience -d 'A token for this audience, sent as `audience=` as Auth0 wants' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l token-file -d 'Keep the token in this file instead of the private directory (implies --keep-fresh)' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand exec" -l config -d 'The profile file [default: <config dir>/tokctl/config.toml]' -r -F
@@ -191,6 +197,9 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand use" -s h -l help -d 'Prin
 complete -c tokctl -n "__fish_tokctl_using_subcommand use" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l setup -d 'Configure git (--global) to ask tokctl for this URL\'s credentials, and no other helper' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l min-valid -d 'Refresh first when the token expires sooner than this' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l scope -d 'A token for exactly these scopes, obtained with the refresh token (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l resource -d 'A token for this RFC 8707 resource, e.g. https://api.example.com (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l audience -d 'A token for this audience, sent as `audience=` as Auth0 wants' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -s p -l profile -d 'Profile to use [default: `default` in the config, else the only profile]' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l config -d 'The profile file [default: <config dir>/tokctl/config.toml]' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand git-credential" -l store -d 'Where secrets live [default: the profile\'s store, else auto]' -r -f -a "auto\t'The keychain when one answers, else the file store'

@@ -259,6 +259,9 @@ pub struct InfoArgs {
     pub show_tokens: bool,
 }
 
+/// Where `--help` lists `--scope`, `--resource` and `--audience`.
+const NARROW_HEADING: &str = "A token narrowed for one API (oauth2 profiles)";
+
 /// Which token a command hands out and how fresh it must be: shared by
 /// `print-header`, `exec` and the helpers, so that a flag added here works
 /// the same in all of them.
@@ -270,6 +273,37 @@ pub struct TokenArgs {
     /// Hand out the OpenID Connect ID token instead of the access token
     #[arg(long)]
     pub id_token: bool,
+    /// A token for exactly these scopes, obtained with the refresh token (repeatable)
+    #[arg(long = "scope", value_name = "SCOPE", help_heading = NARROW_HEADING)]
+    pub scopes: Vec<String>,
+    /// A token for this RFC 8707 resource, e.g. https://api.example.com (repeatable)
+    #[arg(long = "resource", value_name = "URI", help_heading = NARROW_HEADING)]
+    pub resources: Vec<String>,
+    /// A token for this audience, sent as `audience=` as Auth0 wants
+    #[arg(long, value_name = "AUD", help_heading = NARROW_HEADING)]
+    pub audience: Option<String>,
+}
+
+impl TokenArgs {
+    /// Which token the flags ask for: the access token, the ID token
+    /// (`--id-token`), or one narrowed with `--scope`, `--resource` and
+    /// `--audience` (checked here, so a bad value is a usage error).
+    pub fn which(&self) -> Result<crate::session::Which, crate::error::Failure> {
+        use crate::session::Which;
+        let sel = crate::selection::Selection::new(
+            &self.scopes,
+            &self.resources,
+            self.audience.as_deref(),
+        )?;
+        match (self.id_token, sel.is_default()) {
+            (false, true) => Ok(Which::Access),
+            (true, true) => Ok(Which::Id),
+            (false, false) => Ok(Which::Narrowed(sel)),
+            (true, false) => Err(crate::error::usage(
+                "--id-token hands out the login's ID token; --scope, --resource and --audience narrow access tokens only",
+            )),
+        }
+    }
 }
 
 /// `tokctl print-header`.
@@ -534,8 +568,8 @@ const PRINT_HEADER_EXAMPLES: &str = r#"  # The header through a pipe, so the tok
   # A token valid for at least 10 more minutes, renewed first if it is not
   $ tokctl print-header -p work --min-valid 10m | curl -H @- https://api.example.com/export
 
-  # Another header name; the value stays "Bearer <token>"
-  $ tokctl print-header --header X-Auth-Token | curl -H @- https://api.example.com/things
+  # A token for one API only (RFC 8707 resource), cached apart from the login's
+  $ tokctl print-header -p work --resource https://api.example.com | curl -H @- https://api.example.com/things
 
   # kubectl's exec credential plugin (see the README's kubeconfig)
   $ tokctl print-header -p work --format exec-credential

@@ -25,6 +25,9 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
     let mut quiet = false;
     let (mut format, mut header, mut min_valid) = (None, None, None);
     let mut env_names = Vec::new();
+    // A narrowed token (`--scope`, `--resource`, `--audience`) is served as
+    // fast as the default one.
+    let (mut scopes, mut resources, mut audience) = (Vec::new(), Vec::new(), None);
     let mut command = None;
     let mut operation = None;
     let mut it = args.iter().skip(1);
@@ -61,6 +64,15 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
                 env_names.push(value(inline, &mut it)?.to_string());
                 continue;
             }
+            ("--scope", Some(_), _) => {
+                scopes.push(value(inline, &mut it)?.to_string());
+                continue;
+            }
+            ("--resource", Some(_), _) => {
+                resources.push(value(inline, &mut it)?.to_string());
+                continue;
+            }
+            ("--audience", Some(_), _) => &mut audience,
             _ => return None,
         };
         if slot.is_some() {
@@ -93,6 +105,9 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
     let token = TokenArgs {
         min_valid: parse_duration(min_valid.unwrap_or(DEFAULT_MIN_VALID)).ok()?,
         id_token: false,
+        scopes,
+        resources,
+        audience: audience.map(str::to_string),
     };
     let command = match sub? {
         "print-header" => Command::PrintHeader(PrintHeaderArgs {
@@ -185,6 +200,19 @@ mod tests {
                 "-q",
             ],
             &["tokctl", "git-credential", "store"],
+            &[
+                "tokctl",
+                "print-header",
+                "-p",
+                "x",
+                "--resource",
+                "https://api/",
+                "--scope=a",
+                "--resource=urn:b",
+                "--audience",
+                "aud",
+            ],
+            &["tokctl", "exec", "--scope", "s", "--", "true"],
         ];
         let env = |k: &str| std::env::var_os(k);
         for argv in cases {

@@ -20,6 +20,7 @@ mod output;
 mod process;
 mod providers;
 mod secret;
+mod selection;
 mod session;
 mod store;
 mod terminal;

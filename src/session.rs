@@ -20,12 +20,15 @@ use crate::error::{Failure, Kind, config, login_required};
 use crate::lock::ProfileLock;
 use crate::providers::{self, Caps, Credentials, Interaction, Provider, Revocable};
 use crate::secret::Secret;
+use crate::selection::Selection;
 use crate::store::cache::{CacheRecord, Renewal, Stamp};
 use crate::store::{SecretStore, StoredSecrets};
 use crate::token::{AccessToken, RefreshExpiry, TokenSet, now, rfc3339};
 use serde_json::Value;
 use std::cell::OnceCell;
 use std::time::Duration;
+
+mod narrow;
 
 /// How a token set was obtained, which decides what happens to the old
 /// refresh token.
@@ -37,20 +40,16 @@ enum Via {
     Login,
 }
 
-/// Which token a command hands out (`--id-token`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which token a command hands out (`--id-token`, or `--scope`,
+/// `--resource` and `--audience`; see [`crate::cli::TokenArgs::which`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Which {
-    /// The access token.
+    /// The login's access token.
     Access,
     /// The OpenID Connect ID token, renewed by its own `exp`.
     Id,
-}
-
-impl Which {
-    /// From the `--id-token` flag.
-    pub fn from_flag(id_token: bool) -> Which {
-        if id_token { Which::Id } else { Which::Access }
-    }
+    /// An access token narrowed to a selection, cached on its own.
+    Narrowed(Selection),
 }
 
 /// A token valid for the time asked, and the profile it belongs to.
@@ -60,6 +59,9 @@ pub struct Fresh {
     pub profile: String,
     /// The token; its `expires_at` says when to come back.
     pub token: AccessToken,
+    /// The certificate and key files of a mutual-TLS profile (see
+    /// [`Session::mtls_files`]).
+    pub client_tls: Option<(String, String)>,
 }
 
 /// What [`Session::forget`] removes besides the cache.
@@ -94,13 +96,13 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    /// The token `which` names (the access token, or with [`Which::Id`]
-    /// the ID token from the same record), valid for `min_valid`, the
-    /// cheapest way there is: straight from the cache when the profile is
-    /// named (`-p` or `TOKCTL_PROFILE`) and the profile file is
-    /// byte-for-byte the one the cache was written against; else the
+    /// The token `which` names (the access token, the ID token from the
+    /// same record, or a narrowed token from its own record), valid for
+    /// `min_valid`, the cheapest way there is: straight from the cache when
+    /// the profile is named (`-p` or `TOKCTL_PROFILE`) and the profile file
+    /// is byte-for-byte the one the cache was written against; else the
     /// profile is opened and the token renewed if needed.
-    pub fn fresh(ctx: &'a Ctx, min_valid: Duration, which: Which) -> Result<Fresh, Failure> {
+    pub fn fresh(ctx: &'a Ctx, min_valid: Duration, which: &Which) -> Result<Fresh, Failure> {
         let named = ctx
             .global
             .profile
@@ -108,30 +110,37 @@ impl<'a> Session<'a> {
             .filter(|n| Profile::check_name(n).is_ok());
         let mut early = None;
         if let Some(name) = named {
-            let mut rec = ctx.cache().read(name);
-            if let Some(token) = rec
-                .as_mut()
-                .and_then(|r| take_trusted(ctx, r, min_valid, which))
+            let mut rec = match which {
+                Which::Narrowed(sel) => ctx.cache().read_narrowed(name, sel),
+                _ => ctx.cache().read(name),
+            };
+            if let Some(r) = rec.as_mut()
+                && let Some(token) = take_trusted(ctx, r, min_valid, which)
             {
                 return Ok(Fresh {
                     profile: name.to_string(),
                     token,
+                    client_tls: r.client_cert.take().zip(r.client_key.take()),
                 });
             }
             early = Some((name, rec));
         }
         let session = Session::open(ctx)?;
-        // The record already read is as good as a new read: nothing has
-        // been decided on it yet, and a renewal re-reads under the lock.
-        let early = match early {
-            Some((name, rec)) if name == session.name => rec,
-            _ => session.read_cache(),
-        };
         let token = match which {
-            Which::Access => session.fresh_or_renew(early, min_valid)?,
-            Which::Id => session.ensure_fresh_id(min_valid)?,
+            Which::Access => {
+                // The record already read is as good as a new read: nothing
+                // has been decided on it yet, and a renewal re-reads under
+                // the lock.
+                let early = match early {
+                    Some((name, rec)) if name == session.name => rec,
+                    _ => session.read_cache(),
+                };
+                session.fresh_or_renew(early, min_valid)?
+            }
+            other => session.ensure_fresh_as(min_valid, other)?,
         };
         Ok(Fresh {
+            client_tls: session.mtls_files(),
             profile: session.name,
             token,
         })
@@ -265,7 +274,7 @@ impl<'a> Session<'a> {
         if let Some(t) = self.access_in(rec)?
             && t.valid_for(min_valid, now())
         {
-            self.restamp(&t, recorded);
+            self.restamp(&t, recorded, None);
             return Ok(t);
         }
         self.renew(Some(min_valid))
@@ -290,7 +299,9 @@ impl<'a> Session<'a> {
     /// (another profile's login rewrites the file). Only when the lock is
     /// free and the record still holds `t`: a renewal in progress must never
     /// be overwritten with an older token. Best effort: it is only a cache.
-    fn restamp(&self, t: &AccessToken, recorded: Option<Stamp>) {
+    /// `narrowed` names the record of a narrowed token instead of the
+    /// profile's own.
+    fn restamp(&self, t: &AccessToken, recorded: Option<Stamp>, narrowed: Option<&Selection>) {
         let stamp = self.config_stamp;
         if !self.profile.cache || stamp.is_none() || recorded == stamp {
             return;
@@ -298,11 +309,19 @@ impl<'a> Session<'a> {
         let Ok(_lock) = ProfileLock::acquire(&self.ctx.data_dir, &self.name, Duration::ZERO) else {
             return;
         };
-        if let Some(mut rec) = self.read_cache()
+        let cache = self.ctx.cache();
+        let rec = match narrowed {
+            Some(sel) => cache.read_narrowed(&self.name, sel),
+            None => self.read_cache(),
+        };
+        if let Some(mut rec) = rec
             && rec.access.as_ref() == Some(t)
         {
             rec.config_stamp = stamp;
-            let _ = self.ctx.cache().write(&self.name, &rec);
+            let _ = match narrowed {
+                Some(_) => cache.write_narrowed(&self.name, &rec),
+                None => cache.write(&self.name, &rec),
+            };
         }
     }
 
@@ -481,6 +500,16 @@ impl<'a> Session<'a> {
         Err(self.with_login_hint(e))
     }
 
+    /// The certificate and key files of a mutual-TLS profile: a server that
+    /// binds tokens to the certificate wants it on API calls too.
+    pub fn mtls_files(&self) -> Option<(String, String)> {
+        let o = &self.profile.oauth;
+        if o.client_auth != Some(crate::cli::ClientAuth::Tls) {
+            return None;
+        }
+        Some((o.client_cert.clone()?, o.client_key.clone()?))
+    }
+
     fn with_login_hint(&self, mut e: Failure) -> Failure {
         if e.kind == Kind::LoginRequired && e.hint.is_none() {
             e.hint = Some(format!("run `tokctl login -p {}`", self.name));
@@ -574,7 +603,15 @@ impl<'a> Session<'a> {
             } else {
                 RefreshExpiry::Unknown
             },
+            selection: None,
+            client_cert: self.mtls_files().map(|f| f.0),
+            client_key: self.mtls_files().map(|f| f.1),
         };
+        if via == Via::Login {
+            // Narrowed tokens came from the old login, which may have been
+            // another user's or granted other scopes.
+            self.ctx.cache().remove_narrowed(&self.name)?;
+        }
         if let Err(e) = self.ctx.cache().write(&self.name, &rec) {
             // The secrets are safe; only the fast path suffers.
             self.ctx
@@ -605,6 +642,7 @@ impl<'a> Session<'a> {
             .cache()
             .remove(&self.name)
             .map_err(|e| config(format!("cannot remove the token cache: {e}")))?;
+        self.ctx.cache().remove_narrowed(&self.name)?;
         let tokens = Revocable {
             access_token: access.map(|a| a.token),
             refresh_token: secrets.refresh_token.clone(),
@@ -681,11 +719,12 @@ impl<'a> Session<'a> {
     pub fn ensure_fresh_as(
         &self,
         min_valid: Duration,
-        which: Which,
+        which: &Which,
     ) -> Result<AccessToken, Failure> {
         match which {
             Which::Access => self.ensure_fresh(min_valid),
             Which::Id => self.ensure_fresh_id(min_valid),
+            Which::Narrowed(sel) => self.ensure_fresh_for(sel, min_valid),
         }
     }
 
@@ -740,13 +779,13 @@ fn take_trusted(
     ctx: &Ctx,
     rec: &mut CacheRecord,
     min_valid: Duration,
-    which: Which,
+    which: &Which,
 ) -> Option<AccessToken> {
     if rec.config_stamp? != Stamp::of(&ctx.config_path)? {
         return None;
     }
     let slot = match which {
-        Which::Access => &mut rec.access,
+        Which::Access | Which::Narrowed(_) => &mut rec.access,
         Which::Id => &mut rec.id_token,
     };
     if !slot.as_ref()?.valid_for(min_valid, now()) {

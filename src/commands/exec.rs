@@ -6,7 +6,7 @@ use crate::cli::ExecArgs;
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind};
 use crate::keepfresh;
-use crate::session::{Fresh, Session, Which};
+use crate::session::{Fresh, Session};
 use crate::token::rfc3339;
 use std::process::Command;
 
@@ -15,20 +15,23 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
     for name in &args.env {
         check_env_name(name)?;
     }
+    let which = args.token.which()?;
     let keep_fresh = args.keep_fresh || args.token_file.is_some();
     let mut session = None;
-    let Fresh { profile, token: t } = if keep_fresh {
+    let Fresh {
+        profile, token: t, ..
+    } = if keep_fresh {
         let s = Session::open(ctx)?;
-        let t = keepfresh::first_token(&s, &args.token)?;
+        let t = keepfresh::first_token(&s, args.token.min_valid, &which)?;
         let profile = s.name().to_string();
-        session = Some(s);
-        Fresh { profile, token: t }
+        session = Some((s, which));
+        Fresh {
+            profile,
+            token: t,
+            client_tls: None,
+        }
     } else {
-        Session::fresh(
-            ctx,
-            args.token.min_valid,
-            Which::from_flag(args.token.id_token),
-        )?
+        Session::fresh(ctx, args.token.min_valid, &which)?
     };
     let token = t.token.expose();
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
@@ -45,7 +48,7 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> anyhow::Result<u8> {
         cmd.env(name, token);
     }
     match session {
-        Some(s) => keepfresh::run(ctx, &s, &profile, args, cmd, t, launch_failure),
+        Some((s, which)) => keepfresh::run(ctx, &s, &which, args, cmd, t, launch_failure),
         None => imp::run(cmd, &program.to_string_lossy()),
     }
 }

@@ -9,7 +9,7 @@ use crate::cli::{GitCredentialArgs, GitOperation};
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, sanitize, usage};
 use crate::helpers::git::{self, Request};
-use crate::session::{Fresh, Session, Which};
+use crate::session::{Fresh, Session};
 
 /// Runs one helper operation, or sets git up.
 pub fn run(ctx: &Ctx, args: &GitCredentialArgs) -> anyhow::Result<u8> {
@@ -28,11 +28,9 @@ pub fn run(ctx: &Ctx, args: &GitCredentialArgs) -> anyhow::Result<u8> {
 }
 
 fn get(ctx: &Ctx, args: &GitCredentialArgs, req: &Request) -> anyhow::Result<u8> {
-    let Fresh { profile, token: t } = Session::fresh(
-        ctx,
-        args.token.min_valid,
-        Which::from_flag(args.token.id_token),
-    )?;
+    let Fresh {
+        profile, token: t, ..
+    } = Session::fresh(ctx, args.token.min_valid, &args.token.which()?)?;
     let username = match (&req.username, req.takes_authtype()) {
         (Some(name), _) => name.clone(),
         // Bearer needs no name, so the profile file is not read for one.

@@ -82,6 +82,10 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> anyhow::Result<u8> {
         .clone()
         .or_else(|| (!p.oauth.scopes.is_empty()).then(|| p.oauth.scopes.join(" ")));
     v.insert("scope".into(), json!(scope));
+    let audiences = super::audiences(ctx, session.name());
+    if !audiences.is_empty() {
+        v.insert("audiences".into(), Value::Array(audiences));
+    }
     if let Some(jwt) = access.as_ref().and_then(|t| decode_jwt(t.token.expose())) {
         v.insert(
             "access_token_jwt".into(),
@@ -151,6 +155,7 @@ const TEXT_ORDER: &[&str] = &[
     "refresh_token_typ",
     "saved_credentials",
     "scope",
+    "audiences",
     "access_token_jwt",
     "id_token_jwt",
     "access_token",

@@ -43,3 +43,20 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
     out.flush()?;
     Ok(())
 }
+
+/// The narrowed tokens `profile` has in its cache, for `info` and
+/// `profiles`: what each is for and when it expires (no token values).
+fn audiences(ctx: &Ctx, profile: &str) -> Vec<serde_json::Value> {
+    ctx.cache()
+        .narrowed(profile)
+        .into_iter()
+        .filter_map(|r| {
+            let sel = r.selection?;
+            Some(serde_json::json!({
+                "for": sel.label(),
+                "scope": r.scope,
+                "expires_at": r.expires_at.map(crate::token::rfc3339),
+            }))
+        })
+        .collect()
+}

@@ -22,29 +22,43 @@ pub fn run(ctx: &Ctx, args: &PrintHeaderArgs) -> anyhow::Result<u8> {
         .hint("use letters, digits and '-', e.g. --header X-Auth-Token")
         .into());
     }
-    let which = Which::from_flag(args.token.id_token);
+    let which = args.token.which()?;
     // The JSON form adds the ID token, which lives in the secret store, so
-    // it alone takes the full path (a keychain round trip).
-    if args.format != HeaderFormat::Json {
-        let fresh = Session::fresh(ctx, args.token.min_valid, which)?;
-        return print(args, &fresh.token, None);
+    // it alone takes the full path (a keychain round trip). A narrowed
+    // token has no ID token of its own.
+    if args.format != HeaderFormat::Json || matches!(which, Which::Narrowed(_)) {
+        let fresh = Session::fresh(ctx, args.token.min_valid, &which)?;
+        return print(args, &fresh.token, None, fresh.client_tls);
     }
     let session = Session::open(ctx)?;
-    let t = session.ensure_fresh_as(args.token.min_valid, which)?;
-    print(args, &t, session.id_token()?)
+    let t = session.ensure_fresh_as(args.token.min_valid, &which)?;
+    print(args, &t, session.id_token()?, session.mtls_files())
 }
 
+/// Prints `t` in the asked format; `mtls` (certificate and key files) adds
+/// curl's `cert` and `key` lines, for servers that bind tokens to it.
 fn print(
     args: &PrintHeaderArgs,
     t: &AccessToken,
     id_token: Option<Secret<String>>,
+    mtls: Option<(String, String)>,
 ) -> anyhow::Result<u8> {
     let token = t.token.expose();
     let header = format!("{}: Bearer {token}", args.header);
     let out = match args.format {
         HeaderFormat::Header => format!("{header}\n"),
         HeaderFormat::Token => format!("{token}\n"),
-        HeaderFormat::Curl => format!("header = {}\n", serde_json::to_string(&header)?),
+        HeaderFormat::Curl => {
+            let mut out = format!("header = {}\n", serde_json::to_string(&header)?);
+            if let Some((cert, key)) = mtls {
+                out.push_str(&format!(
+                    "cert = {}\nkey = {}\n",
+                    serde_json::to_string(&cert)?,
+                    serde_json::to_string(&key)?
+                ));
+            }
+            out
+        }
         HeaderFormat::ExecCredential => {
             let asked = std::env::var("KUBERNETES_EXEC_INFO").ok();
             kube::exec_credential(kube::api_version(asked.as_deref()), token, t.expires_at)

@@ -30,6 +30,7 @@ pub fn run(ctx: &Ctx, args: &ProfilesArgs) -> anyhow::Result<u8> {
             "store": value_name(&ctx.store_kind(&p)),
             "state": state,
             "expires_in": left,
+            "audiences": super::audiences(ctx, &name).iter().map(|a| a["for"].clone()).collect::<Vec<_>>(),
         }));
     }
     let out = if args.json {
@@ -59,8 +60,23 @@ fn state(rec: Option<&CacheRecord>, at: i64) -> (&'static str, Option<i64>) {
 }
 
 fn table(rows: &[Value]) -> String {
-    let header = ["NAME", "PROVIDER", "USER", "STORE", "STATE", "EXPIRES IN"];
-    let mut cells: Vec<[String; 6]> = vec![header.map(str::to_string)];
+    // The narrowed tokens get a column only when some profile has one.
+    let audiences = |r: &Value| -> Vec<String> {
+        r["audiences"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let with_audiences = rows.iter().any(|r| !audiences(r).is_empty());
+    let mut header = vec!["NAME", "PROVIDER", "USER", "STORE", "STATE", "EXPIRES IN"];
+    if with_audiences {
+        header.push("ALSO CACHED FOR");
+    }
+    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for r in rows {
         let s = |k: &str| printable(r[k].as_str().unwrap_or("-"));
         let name = if r["default"] == true {
@@ -73,9 +89,13 @@ fn table(rows: &[Value]) -> String {
             Some(_) => "expired".to_string(),
             None => "-".to_string(),
         };
-        cells.push([name, s("provider"), s("user"), s("store"), s("state"), left]);
+        let mut row = vec![name, s("provider"), s("user"), s("store"), s("state"), left];
+        if with_audiences {
+            row.push(audiences(r).join("; "));
+        }
+        cells.push(row);
     }
-    let widths: Vec<usize> = (0..6)
+    let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             cells
                 .iter()

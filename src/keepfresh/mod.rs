@@ -14,7 +14,7 @@ mod child;
 mod files;
 mod schedule;
 
-use crate::cli::{ExecArgs, TokenArgs};
+use crate::cli::ExecArgs;
 use crate::ctx::Ctx;
 use crate::error::{Failure, Kind, usage};
 use crate::session::{Session, Which};
@@ -32,10 +32,13 @@ pub type LaunchFailure = fn(&str, &std::io::Error) -> (u8, String);
 /// The token to start with: the current one when it is fresh enough for
 /// the schedule (so that several runs starting together do not each renew
 /// a short-lived token), else a renewed one.
-pub fn first_token(session: &Session, args: &TokenArgs) -> Result<AccessToken, Failure> {
-    let which = Which::from_flag(args.id_token);
+pub fn first_token(
+    session: &Session,
+    min_valid: Duration,
+    which: &Which,
+) -> Result<AccessToken, Failure> {
     let t = session.ensure_fresh_as(Duration::ZERO, which)?;
-    match schedule::needed_validity(&t, args.min_valid) {
+    match schedule::needed_validity(&t, min_valid) {
         Some(need) if t.valid_for(need + Duration::from_secs(1), now()) => Ok(t),
         Some(need) => session.ensure_fresh_as(need + Duration::from_secs(1), which),
         None => Ok(t),
@@ -49,7 +52,7 @@ pub fn first_token(session: &Session, args: &TokenArgs) -> Result<AccessToken, F
 pub fn run(
     ctx: &Ctx,
     session: &Session,
-    profile: &str,
+    which: &Which,
     args: &ExecArgs,
     mut cmd: Command,
     t: AccessToken,
@@ -83,8 +86,8 @@ pub fn run(
     let job = Job {
         ctx,
         session,
-        profile,
-        id_token: args.token.id_token,
+        profile: session.name(),
+        which,
     };
     job.keep_fresh(args.token.min_valid, t, &files)
 }
@@ -102,8 +105,8 @@ struct Job<'a> {
     ctx: &'a Ctx,
     session: &'a Session<'a>,
     profile: &'a str,
-    /// `--id-token`: the files hold the ID token.
-    id_token: bool,
+    /// The token the files hold (`--id-token`, `--scope`, …).
+    which: &'a Which,
 }
 
 /// The renewal loop; it ends only with the process.
@@ -172,14 +175,18 @@ impl Job<'_> {
         waiting: bool,
     ) -> Result<AccessToken, Failure> {
         if waiting {
-            let rec = self.ctx.cache().read(self.profile).unwrap_or_default();
+            let cache = self.ctx.cache();
+            let rec = match self.which {
+                Which::Narrowed(sel) => cache.read_narrowed(self.profile, sel),
+                _ => cache.read(self.profile),
+            }
+            .unwrap_or_default();
             // A `cache = false` profile keeps its token elsewhere: only
             // the session can tell.
             let cache_false = rec.access.is_none() && rec.expires_at.is_some();
-            let seen = if self.id_token {
-                rec.id_token
-            } else {
-                rec.access
+            let seen = match self.which {
+                Which::Id => rec.id_token,
+                _ => rec.access,
             };
             let logged_in_again = seen.is_some_and(|t| t.token != current.token);
             if !(cache_false || logged_in_again) {
@@ -189,8 +196,7 @@ impl Job<'_> {
                 ));
             }
         }
-        self.session
-            .ensure_fresh_as(need, Which::from_flag(self.id_token))
+        self.session.ensure_fresh_as(need, self.which)
     }
 
     fn notice(&self, msg: &str) {

@@ -20,6 +20,7 @@ use crate::error::{Failure, Kind};
 use crate::http::Http;
 use crate::output::Output;
 use crate::secret::Secret;
+use crate::selection::Selection;
 use crate::token::{TokenSet, UserInfo};
 use kind::ProviderName;
 use serde_json::Value;
@@ -156,6 +157,21 @@ pub trait Provider {
         _creds: &Credentials,
     ) -> Result<Value, Failure> {
         self.remote_info(http, access, user)
+    }
+
+    /// A token for exactly `sel` (scopes, RFC 8707 resources, audience),
+    /// obtained with the refresh token `rt`, or without one by the grant
+    /// that needs none (client credentials). Default: unsupported.
+    fn narrowed(
+        &self,
+        _http: &Http,
+        _rt: Option<&Secret<String>>,
+        _creds: &Credentials,
+        _sel: &Selection,
+    ) -> Result<TokenSet, Failure> {
+        Err(unsupported(
+            "a token narrowed with --scope, --resource or --audience",
+        ))
     }
 
     /// Revokes tokens at the server, best effort. Default: nothing to do.

@@ -9,6 +9,7 @@
 
 use crate::error::Failure;
 use crate::fsutil;
+use crate::selection::Selection;
 use crate::token::{AccessToken, RefreshExpiry, UserInfo};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -53,6 +54,16 @@ pub struct CacheRecord {
     /// file (see [`Stamp`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_stamp: Option<Stamp>,
+    /// What a narrowed token was asked for (absent for the default token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+    /// The client certificate and key files of a mutual-TLS profile, which
+    /// a server that binds tokens to the certificate wants on API calls
+    /// too (`print-header --format curl` names them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
 }
 
 /// Identifies one version of the profile file without reading it: size,
@@ -145,6 +156,65 @@ impl Cache {
     /// missing file is fine. The caller holds the profile lock.
     pub fn remove(&self, profile: &str) -> Result<(), Failure> {
         fsutil::remove_file(&self.path(profile))
+    }
+
+    /// Where a profile's narrowed tokens live, one file per selection:
+    /// beside the default record, never in it, so the default hot path
+    /// reads what it always did.
+    fn narrow_dir(&self, profile: &str) -> PathBuf {
+        self.dir.join("narrow").join(profile)
+    }
+
+    fn narrow_path(&self, profile: &str, sel: &Selection) -> PathBuf {
+        self.narrow_dir(profile).join(format!("{}.json", sel.key()))
+    }
+
+    /// The record of the token narrowed to `sel`, if any.
+    pub fn read_narrowed(&self, profile: &str, sel: &Selection) -> Option<CacheRecord> {
+        let bytes = fsutil::read_private(&self.narrow_path(profile, sel)).ok()??;
+        let rec: CacheRecord = serde_json::from_slice(&bytes).ok()?;
+        (rec.selection.as_ref() == Some(sel)).then_some(rec)
+    }
+
+    /// Replaces the record of a narrowed token (`rec.selection` says which).
+    pub fn write_narrowed(&self, profile: &str, rec: &CacheRecord) -> Result<(), Failure> {
+        let sel = rec
+            .selection
+            .as_ref()
+            .expect("a narrowed record names its selection");
+        fsutil::private_dir(&self.narrow_dir(profile))?;
+        let json = serde_json::to_vec(rec).expect("cache serializes");
+        fsutil::write_atomic(&self.narrow_path(profile, sel), &json)
+    }
+
+    /// Every narrowed token of `profile`, ordered by what it is for.
+    pub fn narrowed(&self, profile: &str) -> Vec<CacheRecord> {
+        let Ok(dir) = std::fs::read_dir(self.narrow_dir(profile)) else {
+            return Vec::new();
+        };
+        let mut recs: Vec<CacheRecord> = dir
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .filter_map(|e| fsutil::read_private(&e.path()).ok()?)
+            .filter_map(|bytes| serde_json::from_slice::<CacheRecord>(&bytes).ok())
+            .filter(|r| r.selection.is_some())
+            .collect();
+        recs.sort_by_key(|r| r.selection.as_ref().map(Selection::label));
+        recs
+    }
+
+    /// Drops every narrowed token of `profile` (logout, a new login). The
+    /// caller holds the profile lock.
+    pub fn remove_narrowed(&self, profile: &str) -> Result<(), Failure> {
+        let dir = self.narrow_dir(profile);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for e in entries.flatten() {
+            fsutil::remove_file(&e.path())?;
+        }
+        let _ = std::fs::remove_dir(&dir);
+        Ok(())
     }
 }
 

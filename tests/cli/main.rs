@@ -3,6 +3,7 @@
 
 mod common;
 
+mod audience;
 mod collectiveaccess;
 mod concurrency;
 mod definitions;

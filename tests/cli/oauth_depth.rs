@@ -506,6 +506,22 @@ fn mutual_tls_both_kinds_end_to_end() {
         text.contains(&format!("client_cert = \"{}\"", pki.path("self.pem"))),
         "{text}"
     );
+    // The server binds the tokens to the certificate, so curl needs it on
+    // API calls too: from the cache (the hot path) and after a renewal.
+    let (cert, key) = (pki.path("client.pem"), pki.path("client.key"));
+    w.srv.reset();
+    let out = w.login("bound", "tokctl-mtls", None, &tls_flags(&cert, &key));
+    w.env.assert_ok(&out);
+    let lines = format!("cert = \"{cert}\"\nkey = \"{key}\"\n");
+    let curl = w.ok(&["print-header", "-p", "bound", "--format", "curl"]);
+    assert!(
+        curl.starts_with("header = \"Authorization: Bearer ") && curl.ends_with(&lines),
+        "{curl}"
+    );
+    w.env.expire_cache("bound");
+    let curl = w.ok(&["print-header", "-p", "bound", "--format", "curl"]);
+    assert!(curl.ends_with(&lines), "{curl}");
+    assert_eq!(w.srv.stats()["token"]["refresh_token"], 1);
 }
 
 // ----------------------------------------------------- extra parameters --

@@ -55,6 +55,7 @@ use crate::error::{Failure, Kind, config, usage};
 use crate::http::Http;
 use crate::output::Output;
 use crate::secret::Secret;
+use crate::selection::Selection;
 use crate::token::{TokenSet, UserInfo};
 use client::Client;
 use serde_json::Value;
@@ -495,6 +496,51 @@ impl Provider for OAuth2 {
             .ok();
         let http = &*self.transport(http)?;
         inspect::remote_info(&self.s, client, http, access)
+    }
+
+    fn narrowed(
+        &self,
+        http: &Http,
+        rt: Option<&Secret<String>>,
+        creds: &Credentials,
+        sel: &Selection,
+    ) -> Result<TokenSet, Failure> {
+        let client = self.client(creds.client_secret.as_ref(), creds.client_key.as_ref())?;
+        let http = &*self.transport(http)?;
+        let asked = sel.fields();
+        let mut fields: Vec<(&str, &str)> = asked.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        match (rt, self.s.flow) {
+            (Some(rt), _) => {
+                fields.push(("grant_type", "refresh_token"));
+                fields.push(("refresh_token", rt.expose()));
+            }
+            (None, Some(Flow::ClientCredentials)) if client.authenticates() => {
+                fields.push(("grant_type", "client_credentials"));
+            }
+            _ => {
+                return Err(Failure::new(
+                    Kind::LoginRequired,
+                    "a narrowed token needs the profile's refresh token, and none is stored",
+                ));
+            }
+        }
+        // What tokctl asks for here wins over a --token-param of the same name.
+        let resp = client.post_token(http, self.token_url()?, &fields)?;
+        if !resp.ok() {
+            let f = client.token_failure(&resp, "request for a narrowed token");
+            return Err(match resp.oauth_error().as_deref() {
+                Some("invalid_scope" | "invalid_target") => f.hint(format!(
+                    "the login was not granted {}: log in again asking for it (--scope, or --token-param/--auth-param resource=URI)",
+                    sel.label()
+                )),
+                _ => f,
+            });
+        }
+        let (mut ts, _) = crate::providers::wire::token_answer(resp, "narrowed token")?;
+        if ts.scope.is_none() && !sel.scopes.is_empty() {
+            ts.scope = Some(sel.scopes.join(" "));
+        }
+        Ok(ts)
     }
 
     fn revoke(&self, http: &Http, tokens: &Revocable) -> Result<(), Failure> {
