@@ -24,10 +24,16 @@ let base;
 let issuer;
 const ep = (p) => `${issuer}/protocol/openid-connect/${p}`;
 
+// Every server started, so that a test that times out cannot leave one
+// running (and keep the test runner from exiting).
+const children = new Set();
+
 async function startServer(env = {}) {
   const child = spawn(process.execPath, ['server.mjs'], {
     cwd: dir, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env },
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   const [line] = await once(createInterface({ input: child.stdout }), 'line');
   return { child, ...JSON.parse(line) };
 }
@@ -36,7 +42,9 @@ before(async () => {
   server = await startServer({ OIDC_ACCESS_TTL: '120', OIDC_REFRESH_TTL: '3600' });
   ({ base, issuer } = server);
 });
-after(() => server.child.kill());
+after(() => {
+  for (const c of children) c.kill();
+});
 
 const enc = encodeURIComponent;
 function basic(id, secret) {
