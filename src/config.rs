@@ -91,17 +91,80 @@ pub struct Profile {
     pub git_username: Option<String>,
 }
 
+/// One endpoint's names: in the profile file, in the server's metadata
+/// (OpenID Connect discovery, RFC 8414), and in `info`.
+#[derive(Debug)]
+pub struct EndpointNames {
+    /// The profile-file key, e.g. `token_url`.
+    pub key: &'static str,
+    /// The metadata key, e.g. `token_endpoint`.
+    pub metadata: &'static str,
+    /// The name `info` shows, e.g. `token`.
+    pub label: &'static str,
+}
+
+/// Declares [`Endpoints`] from one table, so that a new endpoint is one
+/// row: its field, profile-file key, metadata key and `info` label.
+macro_rules! endpoint_table {
+    ($($field:ident => $key:literal, $metadata:literal, $label:literal;)*) => {
+        /// The OAuth endpoints a profile knows: given explicitly, or found
+        /// in the server's metadata at login and remembered.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct Endpoints {
+            $(#[doc = concat!("`", $key, "` in the profile file, `", $metadata, "` in metadata.")]
+            pub $field: Option<String>,)*
+        }
+
+        impl Endpoints {
+            /// Every endpoint's names, in table order.
+            pub const NAMES: &'static [EndpointNames] = &[$(EndpointNames {
+                key: $key,
+                metadata: $metadata,
+                label: $label,
+            }),*];
+
+            /// Each endpoint's names with its value, in table order.
+            pub fn iter(&self) -> impl Iterator<Item = (&'static EndpointNames, &Option<String>)> {
+                Self::NAMES.iter().zip([$(&self.$field),*])
+            }
+
+            /// Each endpoint's names with its slot, in table order.
+            pub fn iter_mut(
+                &mut self,
+            ) -> impl Iterator<Item = (&'static EndpointNames, &mut Option<String>)> {
+                Self::NAMES.iter().zip([$(&mut self.$field),*])
+            }
+        }
+    };
+}
+
+endpoint_table! {
+    token => "token_url", "token_endpoint", "token";
+    auth => "auth_url", "authorization_endpoint", "authorization";
+    device => "device_url", "device_authorization_endpoint", "device";
+    revocation => "revocation_url", "revocation_endpoint", "revocation";
+    introspection => "introspection_url", "introspection_endpoint", "introspection";
+    userinfo => "userinfo_url", "userinfo_endpoint", "userinfo";
+    // RFC 9126 pushed authorization requests.
+    par => "par_url", "pushed_authorization_request_endpoint", "pushed authorization";
+}
+
+impl Endpoints {
+    /// Fills the endpoints not known yet from `found`: explicit ones win.
+    pub fn fill(&mut self, mut found: Endpoints) {
+        for ((_, mine), (_, theirs)) in self.iter_mut().zip(found.iter_mut()) {
+            if mine.is_none() {
+                *mine = theirs.take();
+            }
+        }
+    }
+}
+
 /// The OAuth 2 / OIDC part of a profile.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OAuthSettings {
     pub issuer: Option<String>,
-    pub token_url: Option<String>,
-    pub auth_url: Option<String>,
-    pub device_url: Option<String>,
-    pub revocation_url: Option<String>,
-    pub introspection_url: Option<String>,
-    pub userinfo_url: Option<String>,
-    pub par_url: Option<String>,
+    pub endpoints: Endpoints,
     pub client_id: Option<String>,
     pub client_auth: Option<ClientAuth>,
     /// `--client-cert`: the PEM certificate for `tls` client authentication.
@@ -249,13 +312,7 @@ impl Config {
             save_credentials: r.boolean("save_credentials")?,
             oauth: OAuthSettings {
                 issuer: r.string("issuer")?,
-                token_url: r.string("token_url")?,
-                auth_url: r.string("auth_url")?,
-                device_url: r.string("device_url")?,
-                revocation_url: r.string("revocation_url")?,
-                introspection_url: r.string("introspection_url")?,
-                userinfo_url: r.string("userinfo_url")?,
-                par_url: r.string("par_url")?,
+                endpoints: r.endpoints()?,
                 client_id: r.string("client_id")?,
                 client_auth: r.enum_val("client_auth")?,
                 client_cert: r.string("client_cert")?,
@@ -292,20 +349,16 @@ impl Config {
             .and_then(Item::as_table_like_mut)
             .expect("checked at load");
         let o = &p.oauth;
-        let strings: [(&str, Option<String>); 20] = [
+        let mut strings: Vec<(&str, Option<String>)> = vec![
             ("provider", Some(p.provider.to_string())),
             ("base_url", p.base_url.clone()),
             ("api_url", p.api_url.clone()),
             ("username", p.username.clone()),
             ("store", p.store.as_ref().map(value_name)),
             ("issuer", o.issuer.clone()),
-            ("token_url", o.token_url.clone()),
-            ("auth_url", o.auth_url.clone()),
-            ("device_url", o.device_url.clone()),
-            ("revocation_url", o.revocation_url.clone()),
-            ("introspection_url", o.introspection_url.clone()),
-            ("userinfo_url", o.userinfo_url.clone()),
-            ("par_url", o.par_url.clone()),
+        ];
+        strings.extend(o.endpoints.iter().map(|(n, v)| (n.key, v.clone())));
+        strings.extend([
             ("client_id", o.client_id.clone()),
             ("client_auth", o.client_auth.as_ref().map(value_name)),
             ("client_cert", o.client_cert.clone()),
@@ -316,7 +369,7 @@ impl Config {
             ),
             ("flow", o.flow.as_ref().map(value_name)),
             ("redirect_uri", o.redirect_uri.clone()),
-        ];
+        ]);
         for (key, v) in strings {
             match v {
                 Some(v) if t.get(key).and_then(Item::as_str) != Some(v.as_str()) => {
@@ -464,6 +517,14 @@ impl Reader<'_> {
                 .map(|s| Some(s.to_string()))
                 .ok_or_else(|| self.wrong(key, "a string")),
         }
+    }
+
+    fn endpoints(&self) -> Result<Endpoints, Failure> {
+        let mut e = Endpoints::default();
+        for (names, slot) in e.iter_mut() {
+            *slot = self.string(names.key)?;
+        }
+        Ok(e)
     }
 
     fn boolean(&self, key: &str) -> Result<Option<bool>, Failure> {
@@ -682,6 +743,42 @@ username = "me@example.com" # my login
         for bad in ["", "../x", "a/b", ".hidden", "sp ace", &"x".repeat(65)] {
             assert!(Profile::check_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_endpoint_round_trips_under_its_key() {
+        let mut c = load("").unwrap();
+        let mut p = Profile::new(ProviderKind::Oauth2);
+        for (names, slot) in p.oauth.endpoints.iter_mut() {
+            *slot = Some(format!("https://as.example/{}", names.key));
+        }
+        c.set_profile("x", &p);
+        let text = c.doc.to_string();
+        for names in Endpoints::NAMES {
+            let line = format!("{} = \"https://as.example/{}\"", names.key, names.key);
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+        assert_eq!(c.profile("x").unwrap(), p);
+        let mut keys: Vec<_> = Endpoints::NAMES.iter().map(|n| n.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), Endpoints::NAMES.len(), "one key per endpoint");
+    }
+
+    #[test]
+    fn fill_keeps_what_is_known() {
+        let mut mine = Endpoints {
+            token: Some("https://mine/token".into()),
+            ..Endpoints::default()
+        };
+        mine.fill(Endpoints {
+            token: Some("https://theirs/token".into()),
+            par: Some("https://theirs/par".into()),
+            ..Endpoints::default()
+        });
+        assert_eq!(mine.token.as_deref(), Some("https://mine/token"));
+        assert_eq!(mine.par.as_deref(), Some("https://theirs/par"));
+        assert_eq!(mine.auth, None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! were.
 
 use crate::cli::{ClientAuth, LoginArgs, ProviderKind, value_name};
-use crate::config::{Config, Profile};
+use crate::config::{Config, Endpoints, Profile};
 use crate::ctx::Ctx;
 use crate::error::{Failure, printable, usage};
 use crate::http::check_url;
@@ -55,10 +55,10 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
         no_browser: args.no_browser,
         out: ctx.out,
     };
+    // Discovery settles the provider's own settings too: no rebuild.
     let mut provider = providers::build(&profile, &ctx.providers_dir)?;
     if let Some(found) = provider.discover(ctx.http(), how)? {
         profile.oauth = found;
-        provider = providers::build(&profile, &ctx.providers_dir)?;
     }
     let caps = provider.caps();
 
@@ -218,24 +218,14 @@ fn apply_flags(p: &mut Profile, a: &LoginArgs) -> Result<(), Failure> {
     // them again).
     let moved = |old: &Option<String>, new: &Option<String>| new.is_some() && new != old;
     if moved(&p.oauth.issuer, &a.issuer) || moved(&p.base_url, &a.base_url) {
-        let o = &mut p.oauth;
-        for url in [
-            &mut o.token_url,
-            &mut o.auth_url,
-            &mut o.device_url,
-            &mut o.revocation_url,
-            &mut o.introspection_url,
-            &mut o.userinfo_url,
-        ] {
-            *url = None;
-        }
+        p.oauth.endpoints = Endpoints::default();
     }
     set_url(&mut p.base_url, &a.base_url, "base-url")?;
     set_url(&mut p.api_url, &a.api_url, "api-url")?;
     set_url(&mut p.oauth.issuer, &a.issuer, "issuer")?;
-    set_url(&mut p.oauth.token_url, &a.token_url, "token-url")?;
-    set_url(&mut p.oauth.auth_url, &a.auth_url, "auth-url")?;
-    set_url(&mut p.oauth.device_url, &a.device_url, "device-url")?;
+    set_url(&mut p.oauth.endpoints.token, &a.token_url, "token-url")?;
+    set_url(&mut p.oauth.endpoints.auth, &a.auth_url, "auth-url")?;
+    set_url(&mut p.oauth.endpoints.device, &a.device_url, "device-url")?;
     if let Some(u) = &a.redirect_uri {
         check_url(u).map_err(|m| usage(format!("--redirect-uri: {m}")))?;
         p.oauth.redirect_uri = Some(u.clone());
@@ -364,7 +354,7 @@ fn same_client(old: &Profile, new: &Profile) -> bool {
     old.provider == new.provider
         && old.base_url == new.base_url
         && old.oauth.issuer == new.oauth.issuer
-        && old.oauth.token_url == new.oauth.token_url
+        && old.oauth.endpoints.token == new.oauth.endpoints.token
         && old.oauth.client_id == new.oauth.client_id
 }
 

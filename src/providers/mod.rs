@@ -107,9 +107,10 @@ pub trait Provider {
     /// The endpoints, for `info` (name, URL).
     fn endpoints(&self) -> Vec<(&'static str, String)>;
 
-    /// Called at login before [`Provider::login`]: fetches settings the
-    /// profile should remember (OIDC discovery), asking the person through
-    /// `how` where a choice is theirs. Default: nothing.
+    /// Called at login before [`Provider::login`]: fetches settings (OIDC
+    /// discovery), asking the person through `how` where a choice is
+    /// theirs. The provider uses them from then on; the ones returned are
+    /// for the profile to remember. Default: nothing.
     fn discover(
         &mut self,
         _http: &Http,

@@ -10,45 +10,31 @@
 //! (`access_denied`: exit 3 quoting `error_description`;
 //! `server_error`/`temporarily_unavailable`: exit 4); an RFC 9207 `iss`,
 //! when sent, must be the issuer (mix-up defence).
-//! After the exchange the ID token's `nonce`, `aud` and `iss` are checked.
+//! The token set goes back with the nonce sent, for the caller's one check
+//! of the ID token's `nonce`, `aud` and `iss`.
 //! With both `openid` and `offline_access`, `prompt=consent` is sent, as
 //! OpenID Connect Core §11 requires for offline access (plain OAuth, like
 //! Organicity's documented request, gets no `prompt`).
 
+use super::SignIn;
 use super::browser;
-use super::client::Client;
-use super::idtoken::{self, Expect};
 use super::loopback::{Callback, Launch, Listener, Source};
 use super::pkce::{Pkce, random_token};
-use super::settings::Settings;
 use crate::error::{Failure, Kind, remote, sanitize, usage};
-use crate::http::Http;
-use crate::providers::Interaction;
 use crate::token::TokenSet;
-use std::time::Duration;
 use url::Url;
 
 /// Runs the whole flow; `wait` bounds the time the user has to sign in.
-pub fn login(
-    s: &Settings,
-    client: &Client<'_>,
-    http: &Http,
-    how: Interaction,
-    wait: Duration,
-) -> Result<TokenSet, Failure> {
-    let auth_url = s.endpoints.auth.as_deref().ok_or_else(|| {
+/// Returns the tokens and the nonce the ID token must carry.
+pub fn login(f: SignIn<'_>) -> Result<(TokenSet, Option<String>), Failure> {
+    let auth_url = f.s.endpoints.auth.as_deref().ok_or_else(|| {
         usage("the auth-code flow needs an authorization endpoint: give --issuer or --auth-url")
     })?;
-    let token_url = s
-        .endpoints
-        .token
-        .as_deref()
-        .ok_or_else(|| usage("no token endpoint: give --issuer or --token-url"))?;
-    let listener = Listener::bind(s.redirect_uri.as_deref())?;
+    let listener = Listener::bind(f.s.redirect_uri.as_deref())?;
     let redirect_uri = listener.redirect_uri.clone();
     let pkce = Pkce::new()?;
     let state = random_token()?;
-    let nonce = if s.wants_openid() {
+    let nonce = if f.s.wants_openid() {
         Some(random_token()?)
     } else {
         None
@@ -56,17 +42,17 @@ pub fn login(
     let url = authorization_url(
         auth_url,
         &Ask {
-            client_id: client.id,
+            client_id: f.client.id,
             redirect_uri: &redirect_uri,
-            scopes: &s.request_scopes(),
-            extra: &s.auth_params,
+            scopes: &f.s.request_scopes(),
+            extra: &f.s.auth_params,
         },
         &state,
         &pkce.challenge,
         nonce.as_deref(),
     )?;
 
-    let mut paste = how.no_browser || !browser::available();
+    let mut paste = f.how.no_browser || !browser::available();
     // The browser is opened on the listener's one-time launcher, which
     // redirects it on: `state`, `nonce` and the challenge stay out of every
     // argv (other users read /proc/PID/cmdline), and the callback is bound
@@ -74,38 +60,39 @@ pub fn login(
     let launcher = listener.launcher_url();
     if !paste {
         match browser::open(&launcher) {
-            Ok(()) => how.out.notice(&format!(
+            Ok(()) => f.how.out.notice(&format!(
                 "opened a browser to sign in; waiting up to {} for its redirect to {redirect_uri}\n\
                  if no browser opened, visit (once, on this machine):\n\n    {launcher}\n",
-                humantime::format_duration(wait)
+                humantime::format_duration(f.wait)
             )),
             Err(why) => {
-                how.out.instruct(&why.to_string());
+                f.how.out.instruct(&why.to_string());
                 paste = true;
             }
         }
     }
     if paste {
         // Printed even with --quiet: the login cannot go on without it.
-        how.out.instruct(&format!(
+        f.how.out.instruct(&format!(
             "open this address in a browser to sign in:\n\n    {url}\n\n\
              waiting up to {} for the redirect to {redirect_uri}.\n\
              if that browser runs on another machine, paste here the address it ends up on (starting with {redirect_uri}) and press Enter:",
-            humantime::format_duration(wait)
+            humantime::format_duration(f.wait)
         ));
     }
     // A pasted answer cannot carry the cookie, and with --no-browser the
     // user's own browser (maybe on another machine) takes the URL itself.
     let launch = (!paste).then_some(Launch { auth_url: &url });
-    let cb = listener.wait(&state, launch, paste.then_some(how.out), wait)?;
-    let code = check_callback(&cb, &state, s.issuer.as_deref())?;
+    let cb = listener.wait(&state, launch, paste.then_some(f.how.out), f.wait)?;
+    let code = check_callback(&cb, &state, f.s.issuer.as_deref())?;
     if cb.source == Source::Paste {
-        how.out
+        f.how
+            .out
             .notice("got the pasted address; finishing the login");
     }
-    let ts = client.token(
-        http,
-        token_url,
+    let ts = f.client.token(
+        f.http,
+        f.token_url,
         &[
             ("grant_type", "authorization_code"),
             ("code", code.expose()),
@@ -114,15 +101,7 @@ pub fn login(
         ],
         "login",
     )?;
-    idtoken::check(
-        &ts,
-        &Expect {
-            nonce: nonce.as_deref(),
-            client_id: client.id,
-            issuer: s.issuer.as_deref(),
-        },
-    )?;
-    Ok(ts)
+    Ok((ts, nonce))
 }
 
 /// What an authorization request asks for, besides the login's own

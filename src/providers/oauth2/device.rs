@@ -10,13 +10,9 @@
 //! when stderr is a terminal; the URL and code are printed even with
 //! `--quiet`, since the login cannot go on without them.
 
-use super::client::Client;
-use super::idtoken::{self, Expect};
-use super::settings::Settings;
+use super::SignIn;
 use crate::error::{Failure, Kind, remote, sanitize, usage};
-use crate::http::Http;
 use crate::output::Output;
-use crate::providers::Interaction;
 use crate::providers::wire::{expect_json, str_field};
 use crate::secret::Secret;
 use crate::token::{TokenSet, claim_i64};
@@ -26,32 +22,27 @@ use std::time::{Duration, Instant};
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// Runs the flow; `wait` caps the time the user has to approve.
-pub fn login(
-    s: &Settings,
-    client: &Client<'_>,
-    http: &Http,
-    how: Interaction,
-    wait: Duration,
-) -> Result<TokenSet, Failure> {
-    let device_url = s.endpoints.device.as_deref().ok_or_else(|| {
+pub fn login(f: SignIn<'_>) -> Result<TokenSet, Failure> {
+    let device_url = f.s.endpoints.device.as_deref().ok_or_else(|| {
         usage(
             "the device flow needs a device authorization endpoint: give --issuer or --device-url",
         )
     })?;
-    let token_url = s
-        .endpoints
-        .token
-        .as_deref()
-        .ok_or_else(|| usage("no token endpoint: give --issuer or --token-url"))?;
-    let scope = s.request_scopes().join(" ");
+    let scope = f.s.request_scopes().join(" ");
     let mut fields = Vec::new();
     if !scope.is_empty() {
         fields.push(("scope", scope.as_str()));
     }
-    fields.extend(s.auth_params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let resp = client.post(http, device_url, &fields)?;
+    fields.extend(
+        f.s.auth_params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let resp = f.client.post(f.http, device_url, &fields)?;
     if !resp.ok() {
-        return Err(client.token_failure(&resp, "device authorization request"));
+        return Err(f
+            .client
+            .token_failure(&resp, "device authorization request"));
     }
     let (_, v) = expect_json(resp, "device authorization")?;
     let field = |k: &str| {
@@ -73,20 +64,23 @@ pub fn login(
         .filter(|s| *s > 0)
         .map_or(5, |s| s.min(MAX_INTERVAL as i64) as u64);
 
-    how.out.instruct(&format!(
+    f.how.out.instruct(&format!(
         "to sign in, open {} and enter the code {}",
         sanitize(&verify),
         sanitize(&user_code)
     ));
     if let Some(c) = complete {
-        how.out.instruct(&format!(
+        f.how.out.instruct(&format!(
             "or open this address, which carries the code: {}",
             sanitize(c)
         ));
     }
-    let limit = wait.min(Duration::from_secs(expires_in as u64));
+    let limit = f.wait.min(Duration::from_secs(expires_in as u64));
     let deadline = Instant::now() + limit;
-    let mut spinner = Spinner::new(how.out, !how.out.quiet() && std::io::stderr().is_terminal());
+    let mut spinner = Spinner::new(
+        f.how.out,
+        !f.how.out.quiet() && std::io::stderr().is_terminal(),
+    );
     let result = loop {
         if !spinner.sleep(Duration::from_secs(interval), deadline) {
             break Err(Failure::new(
@@ -98,9 +92,9 @@ pub fn login(
             )
             .hint("run `tokctl login` again and approve the code sooner (TOKCTL_AUTH_WAIT sets the limit)"));
         }
-        let resp = client.post_token(
-            http,
-            token_url,
+        let resp = f.client.post_token(
+            f.http,
+            f.token_url,
             &[("grant_type", GRANT), ("device_code", device_code.expose())],
         )?;
         if resp.ok() {
@@ -110,20 +104,11 @@ pub fn login(
         match on_error(resp.oauth_error().as_deref(), resp.error_text(), interval) {
             Poll::Again(next) => interval = next,
             Poll::Stop(f) => break Err(f),
-            Poll::Other => break Err(client.token_failure(&resp, "login")),
+            Poll::Other => break Err(f.client.token_failure(&resp, "login")),
         }
     };
     spinner.clear();
-    let ts = result?;
-    idtoken::check(
-        &ts,
-        &Expect {
-            nonce: None,
-            client_id: client.id,
-            issuer: s.issuer.as_deref(),
-        },
-    )?;
-    Ok(ts)
+    result
 }
 
 /// What a refused poll means (RFC 8628 §3.5).

@@ -21,7 +21,7 @@
 //! an HTML page, JSON that is not an object, a wrong issuer) is exit 4,
 //! with a hint about the usual mistake in `--issuer`.
 
-use super::settings::Endpoints;
+use crate::config::Endpoints;
 use crate::error::{Failure, remote, sanitize};
 use crate::http::{Auth, Http, check_url, join};
 use crate::providers::wire::str_field;
@@ -81,7 +81,7 @@ pub fn fetch(http: &Http, issuer: &str) -> Result<Metadata, Failure> {
             .hint(hint));
         }
         (Some(mut first), Some(second)) => {
-            fill(&mut first.endpoints, second.endpoints);
+            first.endpoints.fill(second.endpoints);
             first.auth_methods = first.auth_methods.or(second.auth_methods);
             first
         }
@@ -143,15 +143,10 @@ fn parse(doc: &Value, issuer: &str, what: &str) -> Result<Metadata, Failure> {
                 .map_err(|why| remote(format!("{what}: unusable {key}: {why}"))),
         }
     };
-    let endpoints = Endpoints {
-        token: url("token_endpoint")?,
-        auth: url("authorization_endpoint")?,
-        device: url("device_authorization_endpoint")?,
-        revocation: url("revocation_endpoint")?,
-        introspection: url("introspection_endpoint")?,
-        userinfo: url("userinfo_endpoint")?,
-        par: url("pushed_authorization_request_endpoint")?,
-    };
+    let mut endpoints = Endpoints::default();
+    for (names, slot) in endpoints.iter_mut() {
+        *slot = url(names.metadata)?;
+    }
     let auth_methods = doc
         .get("token_endpoint_auth_methods_supported")
         .and_then(Value::as_array)
@@ -166,22 +161,6 @@ fn parse(doc: &Value, issuer: &str, what: &str) -> Result<Metadata, Failure> {
         endpoints,
         auth_methods,
     })
-}
-
-/// Fills the endpoints the user did not give explicitly.
-pub fn fill(explicit: &mut Endpoints, found: Endpoints) {
-    let set = |slot: &mut Option<String>, v: Option<String>| {
-        if slot.is_none() {
-            *slot = v;
-        }
-    };
-    set(&mut explicit.token, found.token);
-    set(&mut explicit.auth, found.auth);
-    set(&mut explicit.device, found.device);
-    set(&mut explicit.revocation, found.revocation);
-    set(&mut explicit.introspection, found.introspection);
-    set(&mut explicit.userinfo, found.userinfo);
-    set(&mut explicit.par, found.par);
 }
 
 fn issuer_hint(issuer: &str) -> String {
@@ -275,7 +254,7 @@ mod tests {
             token: Some("https://mine/token".into()),
             ..Endpoints::default()
         };
-        fill(&mut mine, parse_doc(&doc(), ISS).unwrap().endpoints);
+        mine.fill(parse_doc(&doc(), ISS).unwrap().endpoints);
         assert_eq!(mine.token.as_deref(), Some("https://mine/token"));
         assert!(mine.auth.is_some());
     }

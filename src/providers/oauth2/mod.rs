@@ -256,6 +256,19 @@ impl OAuth2 {
     }
 }
 
+/// What the two flows that wait for a person to sign in (auth-code and
+/// device) work with.
+#[derive(Clone, Copy)]
+struct SignIn<'a> {
+    s: &'a Settings,
+    client: &'a Client<'a>,
+    http: &'a Http,
+    token_url: &'a str,
+    how: Interaction,
+    /// How long the person has.
+    wait: Duration,
+}
+
 /// The names RFC 8414 and RFC 8705 give a client authentication method.
 fn server_names(method: ClientAuth) -> &'static [&'static str] {
     match method {
@@ -324,20 +337,11 @@ impl Provider for OAuth2 {
     }
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {
-        let e = &self.s.endpoints;
-        [
-            ("issuer", &self.s.issuer),
-            ("token", &e.token),
-            ("authorization", &e.auth),
-            ("device", &e.device),
-            ("revocation", &e.revocation),
-            ("introspection", &e.introspection),
-            ("userinfo", &e.userinfo),
-            ("pushed authorization", &e.par),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
-        .collect()
+        let endpoints = self.s.endpoints.iter().map(|(n, v)| (n.label, v));
+        std::iter::once(("issuer", &self.s.issuer))
+            .chain(endpoints)
+            .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+            .collect()
     }
 
     fn discover(
@@ -356,7 +360,7 @@ impl Provider for OAuth2 {
         }
         if let Some(issuer) = &self.s.issuer {
             let found = metadata::fetch(http, issuer)?;
-            metadata::fill(&mut self.s.endpoints, found.endpoints);
+            self.s.endpoints.fill(found.endpoints);
             self.check_auth_method(found.auth_methods.as_deref())?;
         }
         self.token_url()?;
@@ -412,10 +416,25 @@ impl Provider for OAuth2 {
             }
             client.token(http, token_url, &fields, "login")
         };
+        let sign_in = || -> Result<SignIn<'_>, Failure> {
+            Ok(SignIn {
+                s: &self.s,
+                client: &client,
+                http,
+                token_url,
+                how,
+                wait: auth_wait()?,
+            })
+        };
+        // Only the code flow sends a nonce for the ID token to carry.
+        let mut nonce = None;
         let mut ts = match flow {
-            // The code flow checks its ID token itself: it alone has a nonce.
-            Flow::AuthCode => authcode::login(&self.s, &client, http, how, auth_wait()?)?,
-            Flow::Device => device::login(&self.s, &client, http, how, auth_wait()?)?,
+            Flow::AuthCode => {
+                let (ts, sent) = authcode::login(sign_in()?)?;
+                nonce = sent;
+                ts
+            }
+            Flow::Device => device::login(sign_in()?)?,
             Flow::Password => {
                 let (Some(user), Some(password)) = (&creds.username, &creds.password) else {
                     return Err(missing_credential(
@@ -446,7 +465,8 @@ impl Provider for OAuth2 {
                 grant(&[("grant_type", "client_credentials")])?
             }
         };
-        self.check_user(&mut ts, None, client.id)?;
+        // One check of the ID token, whatever the flow.
+        self.check_user(&mut ts, nonce.as_deref(), client.id)?;
         // RFC 6749 §5.1: no `scope` in the answer means the one requested.
         if ts.scope.is_none() && !scope.is_empty() {
             ts.scope = Some(scope);

@@ -8,7 +8,7 @@
 
 use super::params::{self, Request};
 use crate::cli::{AssertionAudience, ClientAuth, Flow, ProviderKind};
-use crate::config::{OAuthSettings, Profile};
+use crate::config::{Endpoints, OAuthSettings, Profile};
 use crate::http::join;
 
 /// Organicity's Keycloak realm (docs/providers/oauth2.md, "Settings").
@@ -17,44 +17,6 @@ pub const ORGANICITY_ISSUER: &str = "https://accounts.organicity.eu/realms/organ
 pub const ORGANICITY_REALM: &str = "/realms/organicity";
 /// The callback the Organicity tutorial tells experimenters to register.
 pub const ORGANICITY_REDIRECT: &str = "http://localhost:3000/auth/oauth2/callback";
-
-/// The endpoints a profile knows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Endpoints {
-    pub token: Option<String>,
-    pub auth: Option<String>,
-    pub device: Option<String>,
-    pub revocation: Option<String>,
-    pub introspection: Option<String>,
-    pub userinfo: Option<String>,
-    /// RFC 9126 pushed authorization requests.
-    pub par: Option<String>,
-}
-
-impl Endpoints {
-    fn from_profile(o: &OAuthSettings) -> Self {
-        Endpoints {
-            token: o.token_url.clone(),
-            auth: o.auth_url.clone(),
-            device: o.device_url.clone(),
-            revocation: o.revocation_url.clone(),
-            introspection: o.introspection_url.clone(),
-            userinfo: o.userinfo_url.clone(),
-            par: o.par_url.clone(),
-        }
-    }
-
-    /// Writes the endpoints back into profile settings.
-    pub fn store_into(&self, o: &mut OAuthSettings) {
-        o.token_url = self.token.clone();
-        o.auth_url = self.auth.clone();
-        o.device_url = self.device.clone();
-        o.revocation_url = self.revocation.clone();
-        o.introspection_url = self.introspection.clone();
-        o.userinfo_url = self.userinfo.clone();
-        o.par_url = self.par.clone();
-    }
-}
 
 /// Effective settings of one OAuth profile.
 #[derive(Debug, Clone)]
@@ -104,7 +66,7 @@ impl Settings {
                 (None, true) => Some(ORGANICITY_ISSUER.to_string()),
                 (None, false) => None,
             });
-        let endpoints = Endpoints::from_profile(o);
+        let endpoints = o.endpoints.clone();
         let flow = o
             .flow
             .or(organicity.then_some(Flow::AuthCode))
@@ -159,7 +121,7 @@ impl Settings {
     /// The settings to remember in the profile after discovery.
     pub fn to_profile(&self) -> OAuthSettings {
         let mut o = self.raw.clone();
-        self.endpoints.store_into(&mut o);
+        o.endpoints = self.endpoints.clone();
         o.flow = self.flow;
         o
     }
@@ -217,7 +179,7 @@ mod tests {
         assert_eq!(s.flow, None, "no auth endpoint: the flow must be chosen");
         assert!(!s.confidential);
         assert!(s.request_scopes().is_empty(), "plain OAuth: no openid");
-        p.oauth.auth_url = Some("https://a/auth".into());
+        p.oauth.endpoints.auth = Some("https://a/auth".into());
         p.base_url = Some("https://kc/realms/r/".into());
         let s = Settings::from_profile(&p);
         assert_eq!(s.flow, Some(Flow::AuthCode));
