@@ -20,16 +20,17 @@
 //! - No revocation: the document publishes no endpoint for it, and a token
 //!   dies by itself within 4 hours.
 
-use super::wire::{expect_json, id_field, parse_token_response, str_field};
+use super::wire::{expect_json, id_field, parse_token_response, post_json, str_field};
 use super::{Caps, Credentials, Interaction, Provider};
 use crate::config::Profile;
 use crate::error::{Failure, remote};
-use crate::http::{Auth, Body, Http, Response, join};
+use crate::http::{Auth, Http, Response, join};
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo, claim_i64, rfc3339};
 use serde_json::{Value, json};
 
 const DEFAULT_BASE: &str = "https://id.makeshift.ca";
+const OAUTH_TOKEN: &str = "/oauth/token";
 /// "tokens currently remaining active for 4 hours" (the document).
 const DOCUMENTED_LIFETIME: i64 = 4 * 3600;
 
@@ -96,7 +97,7 @@ impl Provider for MakeShift {
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("token", join(&self.base, "/oauth/token")),
+            ("token", join(&self.base, OAUTH_TOKEN)),
             ("token_info", self.token_info_url()),
         ]
     }
@@ -112,11 +113,7 @@ impl Provider for MakeShift {
             "--username (the API key) and the API secret as the password",
         )?;
         let body = json!({"grant_type": "password", "username": key, "password": secret.expose()});
-        let resp = http.post(
-            &join(&self.base, "/oauth/token"),
-            Auth::None,
-            Body::Json(&body),
-        )?;
+        let resp = post_json(http, &self.base, OAUTH_TOKEN, &body)?;
         let (resp, v) = expect_json(resp, "login")?;
         let mut ts = parse_token_response(&resp, &v, "login")?;
         ts.user = v.get("user").filter(|u| u.is_object()).map(user_info);

@@ -11,17 +11,19 @@
 //!   401 means rejected whatever the body, JSON:API `detail` is quoted.
 //! - `GET /users/<id>` may wrap the user in `{"data": …}`; both are accepted.
 
-use super::wire::{expect_json, id_field, str_field, token_answer};
+use super::wire::{expect_json, id_field, post_json, str_field, token_answer};
 use super::{Caps, Credentials, Interaction, Provider};
 use crate::config::Profile;
 use crate::error::{Failure, remote};
-use crate::http::{Auth, Body, Http, join};
+use crate::http::{Auth, Http, join};
 use crate::secret::Secret;
 use crate::token::{TokenSet, UserInfo};
 use serde_json::{Value, json};
 
 const DEFAULT_BASE: &str = "https://www.realmassive.com";
 const DEFAULT_API: &str = "https://api.realmassive.com";
+const ACCOUNTS_LOGIN: &str = "/accounts/login";
+const ACCOUNTS_REFRESH: &str = "/accounts/refresh";
 
 /// The RealMassive API.
 pub struct RealMassive {
@@ -66,8 +68,8 @@ impl Provider for RealMassive {
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("login", join(&self.base, "/accounts/login")),
-            ("refresh", join(&self.base, "/accounts/refresh")),
+            ("login", join(&self.base, ACCOUNTS_LOGIN)),
+            ("refresh", join(&self.base, ACCOUNTS_REFRESH)),
             ("api", self.api.clone()),
         ]
     }
@@ -81,12 +83,7 @@ impl Provider for RealMassive {
         let (email, password) =
             creds.username_password("realmassive", "--username (your e-mail) and a password")?;
         let body = json!({"email": email, "password": password.expose()});
-        let resp = http.post(
-            &join(&self.base, "/accounts/login"),
-            Auth::None,
-            Body::Json(&body),
-        )?;
-        self.tokens(resp, "login")
+        self.tokens(post_json(http, &self.base, ACCOUNTS_LOGIN, &body)?, "login")
     }
 
     fn refresh(
@@ -96,17 +93,9 @@ impl Provider for RealMassive {
         _creds: &Credentials,
     ) -> Result<TokenSet, Failure> {
         let body = json!({"refresh_token": rt.expose()});
-        let mut resp = http.post(
-            &join(&self.base, "/accounts/refresh"),
-            Auth::None,
-            Body::Json(&body),
-        )?;
+        let mut resp = post_json(http, &self.base, ACCOUNTS_REFRESH, &body)?;
         if matches!(resp.status, 404 | 405) {
-            resp = http.post(
-                &join(&self.base, "/accounts/login"),
-                Auth::None,
-                Body::Json(&body),
-            )?;
+            resp = post_json(http, &self.base, ACCOUNTS_LOGIN, &body)?;
         }
         self.tokens(resp, "refresh")
     }

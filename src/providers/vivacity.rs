@@ -23,7 +23,7 @@
 //! - No `info --remote` and no revocation: the document names no endpoint
 //!   for either (`info` still decodes the access JWT locally).
 
-use super::wire::token_answer;
+use super::wire::{post_json, token_answer};
 use super::{Caps, Credentials, Interaction, Provider};
 use crate::config::Profile;
 use crate::error::{Failure, Kind};
@@ -33,6 +33,8 @@ use crate::token::TokenSet;
 use serde_json::json;
 
 const DEFAULT_BASE: &str = "https://api.vivacitylabs.com";
+const GET_TOKEN: &str = "/get-token";
+const REFRESH_TOKEN: &str = "/refresh-token";
 
 /// The Vivacity Labs API's token endpoints.
 pub struct Vivacity {
@@ -59,8 +61,8 @@ impl Provider for Vivacity {
 
     fn endpoints(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("login", join(&self.base, "/get-token")),
-            ("refresh", join(&self.base, "/refresh-token")),
+            ("login", join(&self.base, GET_TOKEN)),
+            ("refresh", join(&self.base, REFRESH_TOKEN)),
         ]
     }
 
@@ -73,12 +75,7 @@ impl Provider for Vivacity {
         let (username, password) =
             creds.username_password("vivacity", "--username and a password")?;
         let body = json!({"username": username, "password": password.expose()});
-        let resp = http.post(
-            &join(&self.base, "/get-token"),
-            Auth::None,
-            Body::Json(&body),
-        )?;
-        Self::tokens(resp, "login")
+        Self::tokens(post_json(http, &self.base, GET_TOKEN, &body)?, "login")
     }
 
     fn refresh(
@@ -87,18 +84,21 @@ impl Provider for Vivacity {
         rt: &Secret<String>,
         _creds: &Credentials,
     ) -> Result<TokenSet, Failure> {
-        let url = join(&self.base, "/refresh-token");
         let body = json!({"refresh_token": rt.expose()});
-        let mut resp = http.post(&url, Auth::None, Body::Json(&body))?;
+        let mut resp = post_json(http, &self.base, REFRESH_TOKEN, &body)?;
         if resp.status == 415 {
             let form = [("refresh_token", rt.expose().as_str())];
-            resp = http.post(&url, Auth::None, Body::Form(&form))?;
+            resp = http.post(
+                &join(&self.base, REFRESH_TOKEN),
+                Auth::None,
+                Body::Form(&form),
+            )?;
         }
         if matches!(resp.status, 404 | 405) {
             return Err(Failure::new(
                 Kind::LoginRequired,
                 format!(
-                    "the server has no refresh endpoint (HTTP {} from /refresh-token)",
+                    "the server has no refresh endpoint (HTTP {} from {REFRESH_TOKEN})",
                     resp.status
                 ),
             ));

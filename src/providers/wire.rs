@@ -3,7 +3,7 @@
 //! readers for fields that arrive loosely typed.
 
 use crate::error::{Failure, Kind, remote};
-use crate::http::Response;
+use crate::http::{Auth, Body, Http, Response, join};
 use crate::secret::Secret;
 use crate::token::{RefreshExpiry, TokenSet, claim_i64, expiry_after};
 use serde_json::Value;
@@ -35,6 +35,12 @@ pub fn auth_failure(resp: &Response, what: &str) -> Failure {
         f.retry_after = resp.retry_after;
         f
     }
+}
+
+/// POSTs `body` as JSON to `path` under `base`, unauthenticated: how the
+/// bespoke APIs take credentials and refresh tokens.
+pub fn post_json(http: &Http, base: &str, path: &str, body: &Value) -> Result<Response, Failure> {
+    http.post(&join(base, path), Auth::None, Body::Json(body))
 }
 
 /// An id that may arrive as a number or as a string (CollectiveAccess and
