@@ -17,38 +17,45 @@ fn login_at(env: &TestEnv, base: &str) -> assert_cmd::Command {
     cmd
 }
 
-/// A logged-in profile `rm` whose access token has expired, with the
-/// refresh endpoint answering `status` and `body` (`content_type`).
-fn expired_profile_with_refresh_answer(
-    env: &mut TestEnv,
-    srv: &MockServer,
+/// `tokctl FLAGS print-header -p rm` for a logged-in profile whose access
+/// token has expired, the refresh endpoint answering `status` with the JSON
+/// text `body`: asserts exit `code` (and an empty stdout, no secret shown);
+/// returns stderr and the server's base URL.
+fn print_header_after_refresh_answer(
     status: u16,
-    content_type: &str,
     body: &str,
-) {
-    env.login_realmassive(srv, "rm", 3600);
+    flags: &[&str],
+    code: i32,
+) -> (String, String) {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
+    env.login_realmassive(&srv, "rm", 3600);
     env.expire_cache("rm");
-    let (ct, body) = (content_type.to_string(), body.to_string());
     srv.mock(|when, then| {
         when.method(POST).path("/accounts/refresh");
-        then.status(status).header("content-type", ct).body(body);
+        then.status(status)
+            .header("content-type", "application/json")
+            .body(body);
     });
+    let out = env.fails(
+        env.tokctl().args(flags).args(["print-header", "-p", "rm"]),
+        code,
+    );
+    (stderr(&out), srv.base_url())
+}
+
+/// A run of `tokctl ARGS` in an empty installation: asserts exit `code`
+/// (and an empty stdout); returns stderr.
+fn stderr_of_failed(args: &[&str], code: i32) -> String {
+    stderr(&TestEnv::new().run_fails(args, code))
 }
 
 #[test]
 fn json_without_an_access_token_is_exit_4() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    expired_profile_with_refresh_answer(
-        &mut env,
-        &srv,
-        200,
-        "application/json",
-        r#"{"token_type": "Bearer", "expires_in": 3600}"#,
-    );
-    let out = env.run_fails(&["print-header", "-p", "rm"], 4);
+    let body = r#"{"token_type": "Bearer", "expires_in": 3600}"#;
+    let (err, _) = print_header_after_refresh_answer(200, body, &[], 4);
     assert_eq!(
-        stderr(&out),
+        err,
         "tokctl: error: refresh: the server's answer has no access_token\n"
     );
 }
@@ -132,9 +139,8 @@ fn unknown_profile_is_exit_5() {
 
 #[test]
 fn invalid_profile_name_is_exit_2() {
-    let env = TestEnv::new();
-    let out = env.run_fails(&["print-header", "-p", "../etc"], 2);
-    assert!(stderr(&out).starts_with("tokctl: error: invalid profile name '../etc'"));
+    let err = stderr_of_failed(&["print-header", "-p", "../etc"], 2);
+    assert!(err.starts_with("tokctl: error: invalid profile name '../etc'"));
 }
 
 #[test]
@@ -175,22 +181,12 @@ fn plain_http_in_an_edited_profile_is_refused_before_sending() {
 
 #[test]
 fn verbose_shows_failed_statuses() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    expired_profile_with_refresh_answer(
-        &mut env,
-        &srv,
-        401,
-        "application/json",
-        &jsonapi_error(401, "Invalid JWT", "Refresh token expired.").to_string(),
-    );
-    let out = env.run_fails(&["-v", "print-header", "-p", "rm"], 3);
-    let err = stderr(&out);
+    let body = jsonapi_error(401, "Invalid JWT", "Refresh token expired.").to_string();
+    let (err, base) = print_header_after_refresh_answer(401, &body, &["-v"], 3);
     assert!(
         err.starts_with(&format!(
             "tokctl: profile 'rm': renewing with the refresh token\n\
-             tokctl: POST {}/accounts/refresh -> 401 (",
-            srv.base_url()
+             tokctl: POST {base}/accounts/refresh -> 401 ("
         )),
         "{err}"
     );
@@ -200,9 +196,9 @@ fn verbose_shows_failed_statuses() {
     ));
 }
 
-/// `login` of a new RealMassive profile with `extra` and nothing on stdin:
-/// exit 2 saying `says`, no request made, no profile written.
-fn login_without_a_password(extra: &[&str], says: &str) {
+/// `login` of a new RealMassive profile with `extra` and `stdin`: exit 2
+/// saying `says`, no request made, no profile written.
+fn login_refused(extra: &[&str], stdin: &str, says: &str) {
     let env = TestEnv::new();
     let srv = MockServer::start();
     let other = mock_anything_else(&srv);
@@ -210,9 +206,9 @@ fn login_without_a_password(extra: &[&str], says: &str) {
     let out = env.fails(
         env.tokctl()
             .args(["login", "-p", "rm", "--provider", "realmassive"])
-            .args(["--base-url", &srv.base_url(), "--username", "u@example.com"])
+            .args(["--base-url", &srv.base_url()])
             .args(extra)
-            .write_stdin(""),
+            .write_stdin(stdin),
         2,
     );
     assert_eq!(stderr(&out), format!("tokctl: error: {says}\n"));
@@ -222,16 +218,18 @@ fn login_without_a_password(extra: &[&str], says: &str) {
 
 #[test]
 fn no_password_source_is_a_usage_error() {
-    login_without_a_password(
-        &[],
+    login_refused(
+        &["--username", "u@example.com"],
+        "",
         "no password source: use --password-stdin or TOKCTL_PASSWORD, or run in a terminal",
     );
 }
 
 #[test]
 fn empty_password_stdin_is_a_usage_error() {
-    login_without_a_password(
-        &["--password-stdin"],
+    login_refused(
+        &["--username", "u@example.com", "--password-stdin"],
+        "",
         "expected the password on stdin, got nothing",
     );
 }
@@ -274,9 +272,8 @@ fn new_profile_without_provider_is_a_usage_error() {
 
 #[test]
 fn unknown_provider_is_a_usage_error() {
-    let env = TestEnv::new();
-    let out = env.run_fails(&["login", "--provider", "acme"], 2);
-    assert!(stderr(&out).contains("invalid value 'acme' for '--provider <KIND>'"));
+    let err = stderr_of_failed(&["login", "--provider", "acme"], 2);
+    assert!(err.contains("invalid value 'acme' for '--provider <KIND>'"));
 }
 
 #[test]
@@ -296,13 +293,10 @@ fn oauth_flags_do_not_apply_to_realmassive() {
 
 #[test]
 fn server_error_text_is_quoted_but_sanitized() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
     let body = json!({"errors": [{"status": "503", "detail": "Maintenance\u{1b}[31m\nback soon"}]});
-    expired_profile_with_refresh_answer(&mut env, &srv, 503, "application/json", &body.to_string());
-    let out = env.run_fails(&["print-header", "-p", "rm"], 4);
+    let (err, _) = print_header_after_refresh_answer(503, &body.to_string(), &[], 4);
     assert_eq!(
-        stderr(&out),
+        err,
         "tokctl: error: refresh failed: HTTP 503: Maintenance[31m back soon\n"
     );
 }
@@ -350,22 +344,11 @@ fn a_server_echoing_a_secret_does_not_get_it_printed() {
 
 #[test]
 fn realmassive_without_a_username_is_a_usage_error() {
-    let env = TestEnv::new();
-    let srv = MockServer::start();
-    let other = mock_anything_else(&srv);
-    let out = env.fails(
-        env.tokctl()
-            .args(["login", "-p", "rm", "--provider", "realmassive"])
-            .args(["--base-url", &srv.base_url(), "--password-stdin"])
-            .write_stdin("pw\n"),
-        2,
+    login_refused(
+        &["--password-stdin"],
+        "pw\n",
+        "realmassive needs --username",
     );
-    assert_eq!(
-        stderr(&out),
-        "tokctl: error: realmassive needs --username\n"
-    );
-    other.assert_calls(0);
-    assert!(!env.config_path().exists());
 }
 
 /// A redirect would resend the password to a URL the https rule never saw
