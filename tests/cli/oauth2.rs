@@ -189,6 +189,28 @@ fn organicity_login(env: &mut TestEnv, srv: &MockServer, post: bool) -> (String,
     (access, refresh)
 }
 
+/// Expires the logged-in Organicity profile's token and mocks the refresh
+/// of `refresh` at the token endpoint, the request further described by
+/// `request` (where the client credentials go); returns the new access
+/// token and the mock.
+fn organicity_refresh<'a>(
+    env: &mut TestEnv,
+    srv: &'a MockServer,
+    refresh: &str,
+    request: impl FnOnce(httpmock::When) -> httpmock::When,
+) -> (String, httpmock::Mock<'a>) {
+    env.expire_cache("org");
+    let access = organicity_access(env, 2);
+    let body = organicity_body(&access, refresh);
+    let m = srv.mock(|when, then| {
+        request(when.method(POST).path(format!("{ORG_REALM}{KC}/token")));
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    (access, m)
+}
+
 #[test]
 fn organicity_option_a_basic_header_for_code_and_refresh() {
     let mut env = TestEnv::new();
@@ -206,23 +228,15 @@ fn organicity_option_a_basic_header_for_code_and_refresh() {
         "a confidential client's secret is stored: every refresh needs it"
     );
 
-    env.expire_cache("org");
-    let access2 = organicity_access(&mut env, 2);
-    let body = organicity_body(&access2, &refresh);
     // Option A exactly as the tutorial shows it: credentials in the header,
     // nothing but the grant in the body.
-    let m = srv.mock(|when, then| {
-        when.method(POST)
-            .path(format!("{ORG_REALM}{KC}/token"))
-            .header("authorization", basic(ORG_CLIENT, ORG_SECRET))
+    let (access2, m) = organicity_refresh(&mut env, &srv, &refresh, |when| {
+        when.header("authorization", basic(ORG_CLIENT, ORG_SECRET))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
                 "grant_type=refresh_token&refresh_token={}",
                 enc(&refresh)
-            ));
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(body);
+            ))
     });
     let out = env.print_header("org");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -240,29 +254,15 @@ fn organicity_option_b_credentials_in_body() {
     let srv = MockServer::start();
     let (_, refresh) = organicity_login(&mut env, &srv, true);
     assert!(env.config_text().contains("client_auth = \"post\""));
-    env.expire_cache("org");
-    let access2 = organicity_access(&mut env, 2);
-    let body = organicity_body(&access2, &refresh);
-    let m = srv.mock(|when, then| {
-        when.method(POST)
-            .path(format!("{ORG_REALM}{KC}/token"))
-            .header_missing("authorization")
-            .body(format!(
-                "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
-                enc(&refresh),
-                enc(ORG_CLIENT),
-                enc(ORG_SECRET)
-            ));
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(body);
+    let (_, m) = organicity_refresh(&mut env, &srv, &refresh, |when| {
+        when.header_missing("authorization").body(format!(
+            "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
+            enc(&refresh),
+            enc(ORG_CLIENT),
+            enc(ORG_SECRET)
+        ))
     });
-    let out = env
-        .tokctl()
-        .args(["refresh", "-p", "org", "--json"])
-        .output()
-        .unwrap();
-    env.assert_ok_with(&out, &[]);
+    let out = env.run_ok(&["refresh", "-p", "org", "--json"]);
     m.assert();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["profile"], "org");
@@ -273,12 +273,7 @@ fn organicity_info_shows_a_never_expiring_offline_token() {
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     organicity_login(&mut env, &srv, false);
-    let out = env
-        .tokctl()
-        .args(["info", "-p", "org", "--json"])
-        .output()
-        .unwrap();
-    env.assert_ok_with(&out, &[]);
+    let out = env.run_ok(&["info", "-p", "org", "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["refresh_expires_at"], "never");
     assert_eq!(v["refresh_token_typ"], "Offline");
