@@ -4,6 +4,7 @@
 
 use crate::common::definitions::*;
 use crate::common::*;
+use httpmock::Mock;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -91,19 +92,9 @@ fn mock_acme_login<'a>(srv: &'a MockServer, password: &str, answer: Value) -> ht
     })
 }
 
-fn mock_acme_refresh<'a>(
-    srv: &'a MockServer,
-    rt: &str,
-    status: u16,
-    answer: Value,
-) -> httpmock::Mock<'a> {
-    mock_json_exchange(
-        srv,
-        "/v2/session/refresh",
-        json!({"token": rt}),
-        status,
-        answer,
-    )
+fn mock_acme_refresh<'a>(srv: &'a MockServer, rt: &str, status: u16, answer: Value) -> Mock<'a> {
+    let request = json!({"token": rt});
+    mock_json_exchange(srv, "/v2/session/refresh", request, status, answer)
 }
 
 /// An acme profile `name` logged in; returns (access, refresh).
