@@ -39,9 +39,7 @@ fn slow_refresh<'a>(
 
 #[test]
 fn ten_processes_share_one_refresh() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let a2 = env.rm_access("a2", 3600);
     let r2 = env.rm_refresh("r2");
@@ -70,9 +68,7 @@ fn ten_processes_share_one_refresh() {
 
 #[test]
 fn the_rotated_refresh_token_is_stored_and_used_next() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     let a2 = env.rm_access("a2", 3600);
     let r2 = env.rm_refresh("r2");
     let first = mock_rm_refresh(
@@ -140,9 +136,7 @@ fn two_profiles_refreshing_at_once_keep_both_rotations() {
 
 #[test]
 fn a_process_killed_mid_refresh_loses_nothing() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let secrets_before = read(&env.secrets_path());
     let a2 = env.rm_access("a2", 3600);

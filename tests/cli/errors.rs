@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 /// `tokctl login` for a new RealMassive profile `rm` at `base`.
 fn login_at(env: &TestEnv, base: &str) -> assert_cmd::Command {
     let mut cmd = env.tokctl();
-    cmd.args(["login", "-p", "rm", "--provider", "realmassive"])
+    cmd.args(NEW_RM_PROFILE)
         .args(["--base-url", base, "--username", "u@example.com"])
         .arg("--password-stdin")
         .write_stdin(format!("{RM_PASSWORD}\n"));
@@ -27,9 +27,7 @@ fn print_header_after_refresh_answer(
     flags: &[&str],
     code: i32,
 ) -> (String, String) {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     srv.mock(|when, then| {
         when.method(POST).path("/accounts/refresh");
@@ -123,9 +121,7 @@ fn wrongly_typed_setting_is_exit_5() {
 
 #[test]
 fn unknown_profile_is_exit_5() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env.run_fails(&["print-header", "-p", "nope"], 5);
     assert_eq!(
         stderr(&out),
@@ -161,9 +157,7 @@ fn plain_http_to_a_remote_host_is_refused() {
 
 #[test]
 fn plain_http_in_an_edited_profile_is_refused_before_sending() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     env.set_base_url(&srv.base_url(), "http://10.255.255.1:9");
     // Secrets bound to their server refuse the edit anyway; without that
@@ -205,7 +199,7 @@ fn login_refused(extra: &[&str], stdin: &str, says: &str) {
     // assert_cmd gives the child a pipe, not a terminal, for stdin.
     let out = env.fails(
         env.tokctl()
-            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(NEW_RM_PROFILE)
             .args(["--base-url", &srv.base_url()])
             .args(extra)
             .write_stdin(stdin),
@@ -244,7 +238,7 @@ fn password_from_the_environment_works() {
     let m = mock_rm_login(&srv, &access, &refresh, 3600);
     env.ok(env
         .tokctl()
-        .args(["login", "-p", "rm", "--provider", "realmassive"])
+        .args(NEW_RM_PROFILE)
         .args(["--base-url", &srv.base_url()])
         .args(["--username", "wayspurrchen@realmassive.com"])
         .env("TOKCTL_PASSWORD", RM_PASSWORD)
@@ -281,7 +275,7 @@ fn oauth_flags_do_not_apply_to_realmassive() {
     let env = TestEnv::new();
     let out = env.fails(
         env.tokctl()
-            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(NEW_RM_PROFILE)
             .args(["--client-id", "x", "--password-stdin"])
             .write_stdin("pw\n"),
         2,
@@ -303,9 +297,7 @@ fn server_error_text_is_quoted_but_sanitized() {
 
 #[test]
 fn a_server_echoing_a_secret_does_not_get_it_printed() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let old = rm_initial_refresh("rm");
     mock_rm_refresh(

@@ -31,9 +31,7 @@ fn exec_puts_the_token_in_the_environment() {
 
 #[test]
 fn exec_env_names_more_variables() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     let out = env.ok_revealing(
         env.tokctl()
             .args([
@@ -61,9 +59,7 @@ fn exec_env_names_more_variables() {
 
 #[test]
 fn exec_exits_with_the_commands_status() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env
         .tokctl()
         .args([
@@ -89,9 +85,7 @@ fn exec_exits_with_the_commands_status() {
 
 #[test]
 fn exec_passes_stdin_to_the_command() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env.ok(env
         .tokctl()
         .args(["exec", "-p", "rm", "--", "tr", "a-z", "A-Z"])
@@ -101,9 +95,7 @@ fn exec_passes_stdin_to_the_command() {
 
 #[test]
 fn exec_missing_command_is_127() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env.run_fails(
         &["exec", "-p", "rm", "--", "tokctl-no-such-command", "arg"],
         127,
@@ -123,9 +115,7 @@ fn exec_without_a_command_is_a_usage_error() {
 
 #[test]
 fn exec_refreshes_an_expired_token_first() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     let out = env.run_revealing(&["exec", "-p", "rm", "--", "sh", "-c", SHOW_ENV]);
@@ -135,9 +125,7 @@ fn exec_refreshes_an_expired_token_first() {
 
 #[test]
 fn exec_min_valid_refreshes_a_short_token() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3 * 3600);
     let out = env.run_revealing(&[
         "exec",
@@ -156,9 +144,7 @@ fn exec_min_valid_refreshes_a_short_token() {
 
 #[test]
 fn exec_does_not_run_the_command_without_a_token() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     env.run_ok(&["logout", "-p", "rm"]);
     let marker = env.dir.path().join("ran");
     let script = format!("touch '{}'", marker.display());
@@ -172,9 +158,7 @@ fn exec_does_not_run_the_command_without_a_token() {
 
 #[test]
 fn exec_rejects_a_bad_env_name() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env.run_fails(&["exec", "-p", "rm", "--env", "A=B", "--", "true"], 2);
     assert_eq!(
         stderr(&out),

@@ -5,7 +5,6 @@
 use crate::common::git_server::{GitServer, Seen, make_repo};
 use crate::common::mock_api::MockApi;
 use crate::common::*;
-use httpmock::prelude::*;
 use std::path::Path;
 use std::process::Output;
 
@@ -26,9 +25,7 @@ fn get(env: &TestEnv, args: &[&str], input: &str) -> Output {
 
 #[test]
 fn get_answers_bearer_when_git_takes_authtype() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     let exp = env.cache_json("rm")["expires_at"].as_i64().unwrap();
     let input = "capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=git.example.com\npath=a/b.git\n\n";
     let out = get(&env, &["-p", "rm"], input);
@@ -42,9 +39,7 @@ fn get_answers_bearer_when_git_takes_authtype() {
 
 #[test]
 fn get_answers_basic_with_the_best_user_name() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     let exp = env.cache_json("rm")["expires_at"].as_i64().unwrap();
     let basic =
         |user: &str| format!("username={user}\npassword={access}\npassword_expiry_utc={exp}\n");
@@ -78,9 +73,7 @@ fn get_answers_basic_with_the_best_user_name() {
 
 #[test]
 fn get_stays_silent_for_other_protocols_and_remote_plain_http() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     for input in [
         "protocol=http\nhost=git.example.com\n",
         "protocol=ssh\nhost=git.example.com\n",
@@ -96,9 +89,7 @@ fn get_stays_silent_for_other_protocols_and_remote_plain_http() {
 
 #[test]
 fn store_does_nothing_and_erase_drops_only_the_access_token() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, access) = TestEnv::logged_in_rm();
     let secrets = env.secrets_bytes();
     let input = format!("protocol=https\nhost=h.example\nusername=u\npassword={access}\n");
     for op in ["store", "erase"] {
@@ -137,9 +128,7 @@ fn store_does_nothing_and_erase_drops_only_the_access_token() {
 
 #[test]
 fn erase_of_a_token_that_was_already_replaced_keeps_the_new_one() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     let input = "protocol=https\nhost=h.example\nauthtype=Bearer\ncredential=some-older-token\n";
     let out = env
         .tokctl()
@@ -153,9 +142,7 @@ fn erase_of_a_token_that_was_already_replaced_keeps_the_new_one() {
 
 #[test]
 fn a_dead_login_fails_at_once_without_prompting() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let refresh = mock_rm_refresh(
         &srv,

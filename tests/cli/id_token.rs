@@ -5,7 +5,6 @@
 use crate::common::kube_server::KubeServer;
 use crate::common::oidc::{OidcServer, PASSWORD, PUBLIC_CLIENT, USER};
 use crate::common::*;
-use httpmock::prelude::*;
 use serde_json::Value;
 
 /// The claims of a JWT, unverified.
@@ -115,9 +114,7 @@ fn id_token_is_handed_out_from_the_cache_and_renewed_by_its_own_exp() {
 
 #[test]
 fn a_profile_without_an_id_token_is_exit_3_with_a_hint() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env
         .tokctl()
         .args(["print-header", "-p", "rm", "--id-token"])

@@ -171,9 +171,7 @@ fn login_with_an_unreachable_keychain_is_exit_5() {
 
 #[test]
 fn an_unreachable_keychain_is_not_logged_out_and_nothing_is_deleted() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     // Pretend the profile's secrets live in the keychain, which is gone.
     let cfg = env
         .config_text()

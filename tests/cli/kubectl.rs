@@ -4,7 +4,6 @@
 use crate::common::kube_server::KubeServer;
 use crate::common::mock_api::MockApi;
 use crate::common::*;
-use httpmock::prelude::*;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -23,9 +22,7 @@ fn exec_credential(env: &TestEnv, exec_info: Option<&str>) -> Value {
 
 #[test]
 fn exec_credential_echoes_the_api_version_kubectl_asked_for() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     let exp = env.cache_json("rm")["expires_at"].as_i64().unwrap();
     for (info, want) in [
         (
@@ -56,9 +53,7 @@ fn exec_credential_echoes_the_api_version_kubectl_asked_for() {
 
 #[test]
 fn exec_credential_of_a_dead_login_is_exit_3_with_nothing_on_stdout() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     mock_rm_refresh(
         &srv,

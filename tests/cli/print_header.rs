@@ -7,9 +7,7 @@ use serde_json::Value;
 
 #[test]
 fn header_format_is_the_default() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     for args in [
         &["print-header", "-p", "rm"][..],
         &["print-header", "-p", "rm", "--format", "header"],
@@ -24,9 +22,7 @@ fn header_format_is_the_default() {
 
 #[test]
 fn curl_format_feeds_curl_k() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, access) = TestEnv::logged_in_rm();
     let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "curl"]);
     let line = stdout(&out);
     assert_eq!(
@@ -67,9 +63,7 @@ fn curl_format_feeds_curl_k() {
 
 #[test]
 fn custom_header_name_keeps_the_bearer_value() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     let out = env.run_revealing(&["print-header", "-p", "rm", "--header", "X-Custom"]);
     assert_eq!(stdout(&out), format!("X-Custom: Bearer {access}\n"));
     let out = env.run_revealing(&[
@@ -102,7 +96,7 @@ fn scheme_is_always_spelt_bearer() {
     });
     env.ok(env
         .tokctl()
-        .args(["login", "-p", "rm", "--provider", "realmassive"])
+        .args(NEW_RM_PROFILE)
         .args(["--base-url", &srv.base_url(), "--username", "u@example.com"])
         .arg("--password-stdin")
         .write_stdin(format!("{RM_PASSWORD}\n")));
@@ -115,9 +109,7 @@ fn scheme_is_always_spelt_bearer() {
 
 #[test]
 fn fresh_token_never_touches_the_network() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, access) = TestEnv::logged_in_rm();
     let other = mock_anything_else(&srv);
     // Point the profile at a port where nothing listens: any request fails.
     env.set_base_url(&srv.base_url(), &closed_port_url());
@@ -139,9 +131,7 @@ fn fresh_token_never_touches_the_network() {
 
 #[test]
 fn min_valid_must_be_a_duration() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env.run_fails(&["print-header", "-p", "rm", "--min-valid", "soon"], 2);
     assert!(stderr(&out).contains("invalid value 'soon' for '--min-valid <DURATION>'"));
 }
@@ -185,9 +175,7 @@ fn several_profiles_without_a_default_need_p() {
 
 #[test]
 fn an_invalid_header_name_is_a_usage_error() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     for name in ["", "X Custom", "X-A: b"] {
         let out = env.run_fails(&["print-header", "--header", name], 2);
         assert_eq!(
@@ -204,9 +192,7 @@ fn an_invalid_header_name_is_a_usage_error() {
 /// cache was written against: an edit sends it back to reading the file.
 #[test]
 fn an_edited_profile_file_is_read_again() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, access) = TestEnv::logged_in_rm();
     let want = format!("Authorization: Bearer {access}\n");
     assert_eq!(
         stdout(&env.run_revealing(&["print-header", "-p", "rm"])),
@@ -252,9 +238,7 @@ fn an_edited_profile_file_is_read_again() {
 /// it re-stamps the cache, so the fast path comes back without a renewal.
 #[test]
 fn the_cache_is_restamped_after_an_unrelated_edit() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, access) = TestEnv::logged_in_rm();
     let before = env.cache_json("rm")["config_stamp"].clone();
     assert!(
         before.is_object(),
@@ -280,9 +264,7 @@ fn the_cache_is_restamped_after_an_unrelated_edit() {
 /// error: exit 0, nothing on stderr, not death by SIGPIPE.
 #[test]
 fn a_closed_stdout_is_not_an_error() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let mut cmd = std::process::Command::new(env.tokctl().get_program());

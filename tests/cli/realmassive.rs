@@ -13,9 +13,7 @@ provider_contract!(RealMassive, refresh_token);
 
 #[test]
 fn login_writes_settings_to_config_and_secrets_to_the_store() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, access) = TestEnv::logged_in_rm();
 
     let cfg = env.config_text();
     assert!(cfg.contains("default = \"rm\""), "{cfg}");
@@ -67,9 +65,7 @@ fn second_profile_keeps_the_default() {
 
 #[test]
 fn refresh_answer_without_refresh_token_keeps_the_old_one() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     let (_a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     env.run_ok(&["refresh", "-p", "rm"]);
     assert_eq!(
@@ -167,9 +163,7 @@ fn profiles_lists_every_state() {
 
 #[test]
 fn info_shows_the_token_state_without_token_values() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, _) = TestEnv::logged_in_rm();
     let out = env.run_ok(&["info", "-p", "rm", "--json"]);
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["profile"], "rm");
@@ -268,9 +262,7 @@ fn info_remote_with_a_rejected_token_is_exit_3() {
 
 #[test]
 fn logging_in_again_replaces_the_tokens() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     let a2 = env.rm_access("again", 3600);
     let r2 = env.rm_refresh("again");
     let m = mock_rm_login(&srv, &a2, &r2, 3600);

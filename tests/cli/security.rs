@@ -95,7 +95,7 @@ fn a_data_directory_of_another_user_is_refused() {
     let login = mock_rm_login(&srv, "a", "r", 3600);
     let out = env.fails(
         env.tokctl()
-            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(NEW_RM_PROFILE)
             .args(["--base-url", &srv.base_url()])
             .args([
                 "--username",
@@ -136,9 +136,7 @@ fn a_world_writable_data_directory_is_refused_with_a_hint() {
 /// the refresh token; the next save removes them, and so does logout.
 #[test]
 fn temp_files_of_killed_writers_are_removed() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     let data = env.data_dir();
     let plant = |name: &str| {
         let p = data.join(name);
@@ -230,7 +228,7 @@ fn directories_are_private_whatever_the_umask() {
     env.plant(RM_PASSWORD);
     mock_rm_login(&srv, &access, "r", 3600);
     let mut cmd = env.tokctl_std();
-    cmd.args(["login", "-p", "rm", "--provider", "realmassive"])
+    cmd.args(NEW_RM_PROFILE)
         .args(["--base-url", &srv.base_url()])
         .args(["--username", "wayspurrchen@realmassive.com"])
         .env("TOKCTL_PASSWORD", RM_PASSWORD);
@@ -261,9 +259,7 @@ fn directories_are_private_whatever_the_umask() {
 /// nothing is sent.
 #[test]
 fn a_profile_file_others_control_is_refused() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let other = mock_anything_else(&srv);
     chmod(&env.config_path(), 0o666);
@@ -303,7 +299,7 @@ fn rm_login_answering(env: &TestEnv, srv: &MockServer, body: Value) -> std::proc
 /// `tokctl login` of profile `rm` at `srv`, the password from the environment.
 fn rm_login(env: &TestEnv, srv: &MockServer) -> assert_cmd::Command {
     let mut cmd = env.tokctl();
-    cmd.args(["login", "-p", "rm", "--provider", "realmassive"])
+    cmd.args(NEW_RM_PROFILE)
         .args(["--base-url", &srv.base_url()])
         .args(["--username", "wayspurrchen@realmassive.com"])
         .env("TOKCTL_PASSWORD", RM_PASSWORD);
@@ -387,15 +383,8 @@ fn answers_and_stdin_are_bounded() {
     let started = std::time::Instant::now();
     let out = env
         .tokctl()
-        .args([
-            "login",
-            "-p",
-            "rm",
-            "--provider",
-            "realmassive",
-            "--base-url",
-            &endless,
-        ])
+        .args(NEW_RM_PROFILE)
+        .args(["--base-url", &endless])
         .args(["--username", "u", "--timeout", "60s"])
         .env("TOKCTL_PASSWORD", "pw")
         .output()
@@ -405,14 +394,9 @@ fn answers_and_stdin_are_bounded() {
     assert!(env.secrets_bytes().is_none());
 
     let mut cmd = env.tokctl_std();
-    cmd.args(["login", "-p", "rm", "--provider", "realmassive"])
-        .args([
-            "--base-url",
-            &srv.base_url(),
-            "--username",
-            "u",
-            "--password-stdin",
-        ])
+    cmd.args(NEW_RM_PROFILE)
+        .args(["--base-url", &srv.base_url()])
+        .args(["--username", "u", "--password-stdin"])
         .stdin(std::fs::File::open("/dev/zero").unwrap());
     let out = cmd.output().unwrap();
     env.assert_failed(&out, 2);
@@ -584,9 +568,7 @@ fn server_text_cannot_drive_the_terminal() {
 /// server echoing the password URL-encoded or in base64 gets it redacted.
 #[test]
 fn small_refusals_and_redactions() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     for var in [
         "LD_PRELOAD",
         "PATH",
@@ -656,9 +638,7 @@ fn with_core_limit(cmd: &mut std::process::Command) {
 /// with none) and neither TOKCTL_PASSWORD nor TOKCTL_CLIENT_SECRET.
 #[test]
 fn exec_children_get_the_callers_core_limit_and_no_secret_inputs() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let probe = "grep 'Max core' /proc/self/limits; env | grep -c '^TOKCTL_PASSWORD=\\|^TOKCTL_CLIENT_SECRET=' || true";
     let mut caller = std::process::Command::new("sh");
     caller.args(["-c", "grep 'Max core' /proc/self/limits"]);
@@ -767,15 +747,8 @@ print(f"prompted={b'Password for profile' in out} during={echo_during} after={ec
     let tokctl = env.tokctl_std();
     let mut cmd = std::process::Command::new("python3");
     cmd.arg("-c").arg(script).arg(tokctl.get_program());
-    cmd.args([
-        "login",
-        "-p",
-        "rm",
-        "--provider",
-        "realmassive",
-        "--base-url",
-    ])
-    .args(["http://127.0.0.1:9", "--username", "u"]);
+    cmd.args(NEW_RM_PROFILE)
+        .args(["--base-url", "http://127.0.0.1:9", "--username", "u"]);
     for (k, v) in tokctl.get_envs() {
         match v {
             Some(v) => cmd.env(k, v),

@@ -156,15 +156,7 @@ fn usage_errors() {
     t.tokctl("unknown format", &["print-header", "--format", "yaml"]);
     t.tokctl("exec without a command", &["exec"]);
     let base = srv.base_url();
-    let rm = [
-        "login",
-        "-p",
-        "rm",
-        "--provider",
-        "realmassive",
-        "--base-url",
-        &base,
-    ];
+    let rm = [&NEW_RM_PROFILE[..], &["--base-url", &base]].concat();
     t.record(
         "new profile without --provider",
         env.tokctl()
@@ -176,7 +168,7 @@ fn usage_errors() {
     t.record(
         "no password source",
         env.tokctl()
-            .args(rm)
+            .args(&rm)
             .args(["--username", "u@example.com"])
             .write_stdin(""),
         false,
@@ -184,7 +176,7 @@ fn usage_errors() {
     t.record(
         "empty password on stdin",
         env.tokctl()
-            .args(rm)
+            .args(&rm)
             .args(["--username", "u@example.com", "--password-stdin"])
             .write_stdin(""),
         false,
@@ -192,7 +184,7 @@ fn usage_errors() {
     t.record(
         "realmassive without --username",
         env.tokctl()
-            .args(rm)
+            .args(&rm)
             .arg("--password-stdin")
             .write_stdin("pw\n"),
         false,
@@ -200,7 +192,7 @@ fn usage_errors() {
     t.record(
         "OAuth flags for realmassive",
         env.tokctl()
-            .args(rm)
+            .args(&rm)
             .args(["--client-id", "x", "--password-stdin"])
             .write_stdin("pw\n"),
         false,
@@ -208,7 +200,7 @@ fn usage_errors() {
     t.record(
         "plain http to a remote host",
         env.tokctl()
-            .args(["login", "-p", "rm", "--provider", "realmassive"])
+            .args(NEW_RM_PROFILE)
             .args([
                 "--base-url",
                 "http://example.com",
@@ -256,23 +248,16 @@ fn server_errors() {
     }
     let login_at = |base: &str, timeout: &str| {
         let mut cmd = env.tokctl();
-        cmd.args([
-            "--timeout",
-            timeout,
-            "login",
-            "-p",
-            "rm",
-            "--provider",
-            "realmassive",
-        ])
-        .args([
-            "--base-url",
-            base,
-            "--username",
-            "u@example.com",
-            "--password-stdin",
-        ])
-        .write_stdin("pw\n");
+        cmd.args(["--timeout", timeout])
+            .args(NEW_RM_PROFILE)
+            .args([
+                "--base-url",
+                base,
+                "--username",
+                "u@example.com",
+                "--password-stdin",
+            ])
+            .write_stdin("pw\n");
         cmd
     };
     api.outage(503, None);

@@ -4,7 +4,6 @@
 //! `exec` gets SIGPIPE at its default.
 
 use crate::common::*;
-use httpmock::prelude::*;
 
 /// `sh -c 'exec tokctl ARGS <&- >&-'`: tokctl with stdin and stdout closed.
 fn with_stdin_and_stdout_closed(env: &TestEnv, args: &[&str]) -> std::process::Output {
@@ -28,9 +27,7 @@ fn with_stdin_and_stdout_closed(env: &TestEnv, args: &[&str]) -> std::process::O
 /// and on the ordinary path (which opens the profile file and the secrets).
 #[test]
 fn print_header_with_closed_stdio() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let before = std::fs::read(env.cache_path("rm")).unwrap();
     for args in [
         &["print-header", "-p", "rm"][..],
@@ -53,9 +50,7 @@ fn print_header_with_closed_stdio() {
 /// would be the next files anyone opens — the header could land in one).
 #[test]
 fn closed_stdio_is_reopened_on_dev_null() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let check = "for fd in 0 1; do [ -e /proc/self/fd/$fd ] || echo \"fd $fd closed\" >&2; done";
     let out = with_stdin_and_stdout_closed(&env, &["exec", "-p", "rm", "--", "sh", "-c", check]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -67,9 +62,7 @@ fn closed_stdio_is_reopened_on_dev_null() {
 /// ending quietly.
 #[test]
 fn exec_child_gets_default_sigpipe() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env.run_ok(&["exec", "-p", "rm", "--", "sh", "-c", "yes | head -n1"]);
     assert_eq!(stdout(&out), "y\n");
     assert_eq!(stderr(&out), "", "yes died of SIGPIPE, silently");

@@ -9,9 +9,7 @@ use serde_json::Value;
 #[cfg(unix)]
 #[test]
 fn files_are_0600_in_0700_directories() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let (_a2, _refresh) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     // A renewal rewrites both files: check the modes after it, too.
@@ -42,9 +40,7 @@ fn a_too_open_data_dir_is_made_private() {
 
 #[test]
 fn a_damaged_cache_is_discarded_and_the_token_renewed() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     std::fs::write(env.cache_path("rm"), b"{\"access\": {\"tok").unwrap();
     let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
     let out = env.run_revealing(&["print-header", "-p", "rm", "--format", "token"]);
@@ -60,9 +56,7 @@ fn a_damaged_cache_is_discarded_and_the_token_renewed() {
 
 #[test]
 fn a_damaged_secret_store_is_exit_5_and_left_byte_identical() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     // Truncated mid-way, with a refresh token inside that must not be quoted.
     let text = std::fs::read_to_string(env.secrets_path()).unwrap();
@@ -203,9 +197,7 @@ fn profiles_share_the_secret_store_without_losing_each_other() {
 /// store was recorded at login: no warning, no 2 s probe, same store.
 #[test]
 fn an_explicit_auto_keeps_the_recorded_store() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let access = env.login_realmassive(&srv, "rm", 3600);
+    let (mut env, srv, access) = TestEnv::logged_in_rm();
     assert!(env.config_text().contains("store = \"file\""));
     env.expire_cache("rm");
     let (a2, _refresh) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);

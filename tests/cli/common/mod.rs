@@ -39,6 +39,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use tempfile::TempDir;
 
+/// `login -p rm --provider realmassive`: the start of the login that
+/// creates the RealMassive profile `rm` most command tests use.
+pub const NEW_RM_PROFILE: [&str; 5] = ["login", "-p", "rm", "--provider", "realmassive"];
+
 /// One isolated tokctl installation.
 pub struct TestEnv {
     pub dir: TempDir,
@@ -404,6 +408,17 @@ impl TestEnv {
     }
 
     // ------------------------------------ a logged-in profile, quickly --
+
+    /// A new installation with profile `rm` logged in to a new RealMassive
+    /// mock for an hour: where a test about a command rather than a provider
+    /// starts. Returns the installation, the server (keep it alive while
+    /// tokctl may call it) and the access token.
+    pub fn logged_in_rm() -> (TestEnv, MockServer, String) {
+        let mut env = TestEnv::new();
+        let srv = MockServer::start();
+        let access = env.login_realmassive(&srv, "rm", 3600);
+        (env, srv, access)
+    }
 
     /// Logs profile `name` in to a RealMassive mock; returns the access
     /// token. The plain "a logged-in profile" of tests about commands rather
