@@ -554,6 +554,21 @@ impl Terminal {
             }
         });
     }
+
+    /// Job control on the `sleep 30` being started in the foreground under
+    /// the shell prompting `prompt`: Ctrl-Z stops it (the shell says so and
+    /// prompts), `fg` resumes it, Ctrl-C ends it and the shell prompts again.
+    fn stop_resume_interrupt(&mut self, prompt: &str, at: &mut usize) {
+        self.wait_for_running_sleep();
+        self.send("\x1a");
+        self.expect("Stopped", at);
+        self.expect(prompt, at);
+        self.send("fg\n");
+        self.expect("sleep 30", at);
+        self.wait_for_running_sleep();
+        self.send("\x03");
+        self.expect(prompt, at);
+    }
 }
 
 /// Whether a process of group `pgrp` is `sleep` and not stopped (from
@@ -598,15 +613,7 @@ fn job_control_works_through_the_supervisor() {
     // ends the child, and tokctl reports it (130) and cleans up.
     term.send("\"$T\" exec -p rm --keep-fresh -- sleep 30\n");
     wait_for("the run directory", 10, || env.run_dirs().len() == 1);
-    term.wait_for_running_sleep();
-    term.send("\x1a");
-    term.expect("Stopped", &mut at);
-    term.expect("outer$ ", &mut at);
-    term.send("fg\n");
-    term.expect("sleep 30", &mut at);
-    term.wait_for_running_sleep();
-    term.send("\x03");
-    term.expect("outer$ ", &mut at);
+    term.stop_resume_interrupt("outer$ ", &mut at);
     term.send("echo \"rc=$?\"\n");
     term.expect("rc=130", &mut at);
     assert!(env.run_dirs().is_empty(), "{:?}", env.run_dirs());
@@ -614,15 +621,7 @@ fn job_control_works_through_the_supervisor() {
     term.send("PS1='inner$ ' \"$T\" exec -p rm --keep-fresh -- bash --norc --noprofile -i\n");
     term.expect("inner$ ", &mut at);
     term.send("sleep 30\n");
-    term.wait_for_running_sleep();
-    term.send("\x1a");
-    term.expect("Stopped", &mut at);
-    term.expect("inner$ ", &mut at);
-    term.send("fg\n");
-    term.expect("sleep 30", &mut at);
-    term.wait_for_running_sleep();
-    term.send("\x03");
-    term.expect("inner$ ", &mut at);
+    term.stop_resume_interrupt("inner$ ", &mut at);
     term.send("test -s \"$TOKCTL_HEADER_FILE\" && echo files-ok; exit 4\n");
     term.expect("files-ok", &mut at);
     term.expect("outer$ ", &mut at);
