@@ -8,6 +8,7 @@
 use crate::cli::{AssertionAudience, ClientAuth, Flow, ProviderKind, StoreKind, value_name};
 use crate::error::{Failure, config, usage};
 use crate::fsutil;
+use crate::output::Output;
 use crate::providers::kind::ProviderName;
 use crate::store::cache::Stamp;
 use clap::ValueEnum;
@@ -218,11 +219,14 @@ pub struct Config {
     path: PathBuf,
     doc: DocumentMut,
     stamp: Option<Stamp>,
+    /// Where warnings about the file's contents go.
+    out: Output,
 }
 
 impl Config {
-    /// Reads the file; a missing file is an empty configuration.
-    pub fn load(path: &Path) -> Result<Config, Failure> {
+    /// Reads the file; a missing file is an empty configuration. `out` is
+    /// where [`Config::profile`] warns about keys it does not know.
+    pub fn load(path: &Path, out: Output) -> Result<Config, Failure> {
         let mut stamp = None;
         let doc = match read_stamped(path) {
             Ok(None) => DocumentMut::new(),
@@ -258,6 +262,7 @@ impl Config {
             path: path.to_path_buf(),
             doc,
             stamp,
+            out,
         })
     }
 
@@ -326,7 +331,7 @@ impl Config {
             },
             git_username: r.string("git_username")?,
         };
-        r.warn_unknown();
+        r.warn_unknown(&self.out);
         Ok(profile)
     }
 
@@ -488,16 +493,16 @@ impl Reader<'_> {
 
     /// Warns about keys nothing asked for: a misspelt `pasword = …` or
     /// `base-url` would otherwise be ignored without a word.
-    fn warn_unknown(&self) {
+    fn warn_unknown(&self, out: &Output) {
         let asked = self.asked.borrow();
         for (k, _) in self.t.iter() {
             if !asked.iter().any(|a| a == k) {
-                eprintln!(
-                    "tokctl: warning: unknown key `{}` in profile '{}' of {} (ignored)",
+                out.warn(&format!(
+                    "unknown key `{}` in profile '{}' of {} (ignored)",
                     crate::error::sanitize(k),
                     self.name,
                     self.path.display()
-                );
+                ));
             }
         }
     }
@@ -644,7 +649,7 @@ username = "me@example.com" # my login
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("config.toml");
         std::fs::write(&p, text).unwrap();
-        Config::load(&p)
+        Config::load(&p, Output::default())
     }
 
     #[test]
@@ -667,6 +672,7 @@ username = "me@example.com" # my login
             path: c.path.clone(),
             doc: reread,
             stamp: None,
+            out: Output::default(),
         };
         assert_eq!(c2.profile("work").unwrap(), p);
     }
@@ -678,7 +684,7 @@ username = "me@example.com" # my login
         std::fs::write(&real, SAMPLE).unwrap();
         let link = dir.path().join("config.toml");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let mut c = Config::load(&link).unwrap();
+        let mut c = Config::load(&link, Output::default()).unwrap();
         let before = c.stamp().expect("stamped at load");
         c.set_default("other");
         c.save().unwrap();

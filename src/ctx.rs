@@ -68,7 +68,7 @@ impl Ctx {
 
     /// Reads the profile file.
     pub fn load_config(&self) -> Result<Config, Failure> {
-        Config::load(&self.config_path)
+        Config::load(&self.config_path, self.out)
     }
 
     /// The HTTP client (settings only until the first request).

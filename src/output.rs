@@ -42,6 +42,13 @@ impl Output {
         }
     }
 
+    /// A warning about something the person wrote that tokctl ignores
+    /// (a misspelt key): printed even with `--quiet`, which silences
+    /// progress, not mistakes.
+    pub fn warn(&self, msg: &str) {
+        line(&format!("warning: {msg}"));
+    }
+
     /// What the person must read for a login to go on (the address to
     /// open, the code to enter): printed even with `--quiet`.
     pub fn instruct(&self, msg: &str) {

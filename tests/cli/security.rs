@@ -587,6 +587,15 @@ fn small_refusals_and_redactions() {
         "{}",
         stderr(&out)
     );
+    // A mistake in the file is not progress: `-q` still reports it.
+    let out = env.run_ok(&["-q", "profiles"]);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "tokctl: warning: unknown key `pasword` in profile 'rm' of {} (ignored)\n",
+            env.config_path().display()
+        )
+    );
 
     let password = "p@ss w/rd!";
     env.plant("p%40ss+w%2Frd%21");
