@@ -13,7 +13,7 @@ fn exec_puts_the_token_in_the_environment() {
     let srv = MockServer::start();
     let before = now();
     let access = env.login_realmassive(&srv, "rm", 3600);
-    let out = env.run_revealing(&["exec", "-p", "rm", "--", "sh", "-c", SHOW_ENV]);
+    let out = env.run_revealing(&exec_rm_sh(SHOW_ENV));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
@@ -62,15 +62,7 @@ fn exec_exits_with_the_commands_status() {
     let (env, _srv, _) = TestEnv::logged_in_rm();
     let out = env
         .tokctl()
-        .args([
-            "exec",
-            "-p",
-            "rm",
-            "--",
-            "sh",
-            "-c",
-            "echo child >&2; exit 7",
-        ])
+        .args(exec_rm_sh("echo child >&2; exit 7"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(7));
@@ -118,7 +110,7 @@ fn exec_refreshes_an_expired_token_first() {
     let (mut env, srv, _) = TestEnv::logged_in_rm();
     env.expire_cache("rm");
     let (a2, m) = env.rm_refresh_answers(&srv, "rm", "a2", 3600);
-    let out = env.run_revealing(&["exec", "-p", "rm", "--", "sh", "-c", SHOW_ENV]);
+    let out = env.run_revealing(&exec_rm_sh(SHOW_ENV));
     m.assert();
     assert_eq!(stdout(&out).lines().next(), Some(a2.as_str()));
 }
@@ -148,7 +140,7 @@ fn exec_does_not_run_the_command_without_a_token() {
     env.run_ok(&["logout", "-p", "rm"]);
     let marker = env.dir.path().join("ran");
     let script = format!("touch '{}'", marker.display());
-    let out = env.run_fails(&["exec", "-p", "rm", "--", "sh", "-c", &script], 3);
+    let out = env.run_fails(&exec_rm_sh(&script), 3);
     assert_eq!(
         stderr(&out),
         "tokctl: error: profile 'rm' is not logged in\nhint: run `tokctl login -p rm`\n"

@@ -207,15 +207,7 @@ fn an_edited_profile_file_is_read_again() {
         want
     );
     assert_eq!(
-        stdout(&env.run_revealing(&[
-            "exec",
-            "-p",
-            "rm",
-            "--",
-            "sh",
-            "-c",
-            "echo \"Authorization: $TOKCTL_AUTHORIZATION\""
-        ])),
+        stdout(&env.run_revealing(&exec_rm_sh("echo \"Authorization: $TOKCTL_AUTHORIZATION\""))),
         want
     );
 

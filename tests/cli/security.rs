@@ -655,7 +655,7 @@ fn exec_children_get_the_callers_core_limit_and_no_secret_inputs() {
     let expected = core_limit_line(&String::from_utf8(caller.output().unwrap().stdout).unwrap());
     assert!(expected.contains("1048576"), "{expected}");
     let mut cmd = env.tokctl_std();
-    cmd.args(["exec", "-p", "rm", "--", "sh", "-c", probe])
+    cmd.args(exec_rm_sh(probe))
         .env("TOKCTL_PASSWORD", "hunter2-pw")
         .env("TOKCTL_CLIENT_SECRET", "hunter2-cs");
     with_core_limit(&mut cmd);

@@ -52,7 +52,7 @@ fn print_header_with_closed_stdio() {
 fn closed_stdio_is_reopened_on_dev_null() {
     let (env, _srv, _) = TestEnv::logged_in_rm();
     let check = "for fd in 0 1; do [ -e /proc/self/fd/$fd ] || echo \"fd $fd closed\" >&2; done";
-    let out = with_stdin_and_stdout_closed(&env, &["exec", "-p", "rm", "--", "sh", "-c", check]);
+    let out = with_stdin_and_stdout_closed(&env, &exec_rm_sh(check));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
 }
@@ -63,7 +63,7 @@ fn closed_stdio_is_reopened_on_dev_null() {
 #[test]
 fn exec_child_gets_default_sigpipe() {
     let (env, _srv, _) = TestEnv::logged_in_rm();
-    let out = env.run_ok(&["exec", "-p", "rm", "--", "sh", "-c", "yes | head -n1"]);
+    let out = env.run_ok(&exec_rm_sh("yes | head -n1"));
     assert_eq!(stdout(&out), "y\n");
     assert_eq!(stderr(&out), "", "yes died of SIGPIPE, silently");
 }

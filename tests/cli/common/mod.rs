@@ -43,6 +43,12 @@ use tempfile::TempDir;
 /// creates the RealMassive profile `rm` most command tests use.
 pub const NEW_RM_PROFILE: [&str; 5] = ["login", "-p", "rm", "--provider", "realmassive"];
 
+/// `exec -p rm -- sh -c SCRIPT`: a shell snippet run under tokctl for the
+/// profile `rm`.
+pub fn exec_rm_sh(script: &str) -> [&str; 7] {
+    ["exec", "-p", "rm", "--", "sh", "-c", script]
+}
+
 /// One isolated tokctl installation.
 pub struct TestEnv {
     pub dir: TempDir,
