@@ -18,6 +18,7 @@ mod makeshift;
 mod mock_server;
 mod oauth2;
 mod oauth_depth;
+mod par;
 mod print_header;
 mod realmassive;
 mod security;

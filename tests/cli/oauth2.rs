@@ -881,19 +881,7 @@ mod real {
         profile: &str,
         extra: &[&str],
     ) -> assert_cmd::Command {
-        let mut cmd = env.tokctl();
-        cmd.args([
-            "login",
-            "-p",
-            profile,
-            "--provider",
-            "keycloak",
-            "--issuer",
-            &srv.issuer,
-        ])
-        .args(extra)
-        .env("BROWSER", OidcServer::browser_path());
-        cmd
+        srv.browser_login(env, "keycloak", profile, extra)
     }
 
     fn info(env: &TestEnv, profile: &str, extra: &[&str]) -> Value {
@@ -973,7 +961,9 @@ mod real {
         let stats = srv.stats();
         assert_eq!(stats["discovery"], 1);
         assert_eq!(stats["token"]["authorization_code"], 1);
-        assert_eq!(stats["client_auth"]["none"], 1);
+        // The request was pushed first (RFC 9126), naming the client the same way.
+        assert_eq!(stats["pushed_authorization"], 1);
+        assert_eq!(stats["client_auth"]["none"], 2);
         let v = info(&env, "pub", &[]);
         assert_eq!(v["id_token_jwt"]["claims"]["sub"], USER);
         assert_eq!(v["id_token_jwt"]["claims"]["aud"], PUBLIC_CLIENT);
@@ -1022,8 +1012,10 @@ mod real {
         }
         let stats = srv.stats();
         assert_eq!(stats["token"]["authorization_code"], 3);
-        assert_eq!(stats["client_auth"]["client_secret_basic"], 2);
-        assert_eq!(stats["client_auth"]["client_secret_post"], 1);
+        // Each login pushed its request (RFC 9126), authenticated the same way.
+        assert_eq!(stats["pushed_authorization"], 3);
+        assert_eq!(stats["client_auth"]["client_secret_basic"], 4);
+        assert_eq!(stats["client_auth"]["client_secret_post"], 2);
         assert!(
             stats["token_errors"].as_object().unwrap().is_empty(),
             "{stats}"
@@ -1243,8 +1235,9 @@ mod real {
         let stats = srv.stats();
         assert_eq!(stats["token"]["authorization_code"], 1);
         assert_eq!(stats["token"]["refresh_token"], 1);
+        // The pushed authorization request, the code exchange and the refresh.
         assert_eq!(
-            stats["client_auth"]["client_secret_basic"], 2,
+            stats["client_auth"]["client_secret_basic"], 3,
             "option A by default: {stats}"
         );
         let scope = info(&env, "org", &[])["scope"]

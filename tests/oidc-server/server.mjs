@@ -54,6 +54,9 @@ const RESOURCE_FORMAT = process.env.OIDC_RESOURCE_TOKEN_FORMAT || 'jwt';
 // `dot`: revocation_endpoint only in the RFC 8414 document, as Django OAuth
 // Toolkit publishes it; `both` (default): in both documents.
 const METADATA = process.env.OIDC_METADATA || 'both';
+// `refuse`: the pushed authorization request endpoint (RFC 9126), which
+// the metadata always lists, answers every request with invalid_request.
+const PAR = process.env.OIDC_PAR || 'accept';
 // HTTPS with client certificates (RFC 8705): PEM paths of the server's
 // certificate and key, and of the CA whose client certificates it trusts.
 const TLS = process.env.OIDC_TLS_CERT
@@ -188,6 +191,7 @@ function emptyStats() {
     token_errors: {},
     client_auth: {},
     authorization: 0,
+    pushed_authorization: 0,
     device_authorization: 0,
     revocation: 0,
     introspection: 0,
@@ -196,9 +200,12 @@ function emptyStats() {
     discovery: 0,
     oauth_metadata: 0,
     certs: 0,
-    // The parameters of the last authorization request, and the header and
-    // claims of the last client assertion (RFC 7523), for tests to inspect.
+    // The parameters of the last authorization request (with those pushed
+    // before it through PAR, RFC 9126), and the header and claims of the
+    // last client assertion (RFC 7523), for tests to inspect.
     last_authorization: null,
+    last_authorization_sent: null,
+    last_pushed: null,
     last_assertion: null,
     assertion_jtis: [],
   };
@@ -659,7 +666,10 @@ async function route(req, res) {
     else if (sub === `${OIDC}/certs`) stats.certs += 1;
     else if (sub === `${OIDC}/auth` && req.method === 'GET') {
       stats.authorization += 1;
-      stats.last_authorization = Object.fromEntries(url.searchParams);
+      const asked = Object.fromEntries(url.searchParams);
+      stats.last_authorization_sent = Object.keys(asked).sort();
+      stats.last_authorization = asked.request_uri && stats.last_pushed
+        ? { ...stats.last_pushed, ...asked } : asked;
     }
     else if (sub === `${OIDC}/userinfo`) stats.userinfo += 1;
     else if (sub === `${OIDC}/logout`) stats.logout += 1;
@@ -685,6 +695,16 @@ async function route(req, res) {
     else if (sub === `${OIDC}/token/introspect`) stats.introspection += 1;
     else if (sub === `${OIDC}/auth/device`) {
       stats.device_authorization += 1;
+      if (!form.get('scope')) form.set('scope', DEFAULT_SCOPE); // as for /auth above
+    } else if (sub === `${OIDC}/ext/par/request`) {
+      stats.pushed_authorization += 1;
+      // OIDC_PAR=refuse: a server whose PAR endpoint turns requests down.
+      if (PAR === 'refuse') {
+        return sendJson(res, 400, { error: 'invalid_request', error_description: 'pushed requests are turned off here' });
+      }
+      const pushed = Object.fromEntries(form);
+      for (const k of ['client_secret', 'client_assertion']) delete pushed[k];
+      stats.last_pushed = pushed;
       if (!form.get('scope')) form.set('scope', DEFAULT_SCOPE); // as for /auth above
     }
 

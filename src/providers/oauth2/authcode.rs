@@ -21,6 +21,7 @@ use super::browser;
 use super::loopback::{Callback, Launch, Listener, Source};
 use super::pkce::{Pkce, random_token};
 use crate::error::{Failure, Kind, remote, sanitize, usage};
+use crate::providers::wire::{expect_json, str_field};
 use crate::token::TokenSet;
 use url::Url;
 
@@ -39,8 +40,7 @@ pub fn login(f: SignIn<'_>) -> Result<(TokenSet, Option<String>), Failure> {
     } else {
         None
     };
-    let url = authorization_url(
-        auth_url,
+    let params = authorization_params(
         &Ask {
             client_id: f.client.id,
             redirect_uri: &redirect_uri,
@@ -50,7 +50,8 @@ pub fn login(f: SignIn<'_>) -> Result<(TokenSet, Option<String>), Failure> {
         &state,
         &pkce.challenge,
         nonce.as_deref(),
-    )?;
+    );
+    let url = url_with(auth_url, &params)?;
 
     let mut paste = f.how.no_browser || !browser::available();
     // The browser is opened on the listener's one-time launcher, which
@@ -58,6 +59,10 @@ pub fn login(f: SignIn<'_>) -> Result<(TokenSet, Option<String>), Failure> {
     // argv (other users read /proc/PID/cmdline), and the callback is bound
     // to that browser by a cookie.
     let launcher = listener.launcher_url();
+    let mut launch_url = url.clone();
+    if !paste && let Some(par) = f.s.endpoints.par.as_deref() {
+        launch_url = pushed(&f, auth_url, par, &params)?.unwrap_or(launch_url);
+    }
     if !paste {
         match browser::open(&launcher) {
             Ok(()) => f.how.out.notice(&format!(
@@ -82,7 +87,9 @@ pub fn login(f: SignIn<'_>) -> Result<(TokenSet, Option<String>), Failure> {
     }
     // A pasted answer cannot carry the cookie, and with --no-browser the
     // user's own browser (maybe on another machine) takes the URL itself.
-    let launch = (!paste).then_some(Launch { auth_url: &url });
+    let launch = (!paste).then_some(Launch {
+        auth_url: &launch_url,
+    });
     let cb = listener.wait(&state, launch, paste.then_some(f.how.out), f.wait)?;
     let code = check_callback(&cb, &state, f.s.issuer.as_deref())?;
     if cb.source == Source::Paste {
@@ -114,54 +121,112 @@ struct Ask<'a> {
     extra: &'a [(String, String)],
 }
 
-/// `auth_url` with the authorization request parameters added (keeping any
-/// query it already has, e.g. `kc_idp_hint`).
-fn authorization_url(
-    auth_url: &str,
+/// The authorization request's parameters, in the order they are sent.
+fn authorization_params(
     ask: &Ask<'_>,
     state: &str,
     challenge: &str,
     nonce: Option<&str>,
-) -> Result<String, Failure> {
+) -> Vec<(String, String)> {
     let Ask {
         client_id,
         redirect_uri,
         scopes,
         extra,
     } = *ask;
+    let mut q: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+    ];
+    let scope = scopes.join(" ");
+    if !scopes.is_empty() {
+        q.push(("scope", &scope));
+    }
+    q.extend([
+        ("state", state),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ]);
+    if let Some(n) = nonce {
+        q.push(("nonce", n));
+    }
+    // OpenID Connect Core §11: offline access is granted only with
+    // consent; strict servers drop `offline_access` without this.
+    let has = |s: &str| scopes.iter().any(|x| x == s);
+    if has("openid") && has("offline_access") && !extra.iter().any(|(k, _)| k == "prompt") {
+        q.push(("prompt", "consent"));
+    }
+    // `--auth-param`s, which never name a parameter set above.
+    q.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    q.into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `auth_url` with `params` added (keeping any query it already has, e.g.
+/// `kc_idp_hint`).
+fn url_with<K: AsRef<str>, V: AsRef<str>>(
+    auth_url: &str,
+    params: &[(K, V)],
+) -> Result<String, Failure> {
     let mut u = Url::parse(auth_url).map_err(|e| {
         usage(format!(
             "invalid authorization endpoint '{}': {e}",
             sanitize(auth_url)
         ))
     })?;
-    {
-        let mut q = u.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", client_id)
-            .append_pair("redirect_uri", redirect_uri);
-        if !scopes.is_empty() {
-            q.append_pair("scope", &scopes.join(" "));
-        }
-        q.append_pair("state", state)
-            .append_pair("code_challenge", challenge)
-            .append_pair("code_challenge_method", "S256");
-        if let Some(n) = nonce {
-            q.append_pair("nonce", n);
-        }
-        // OpenID Connect Core §11: offline access is granted only with
-        // consent; strict servers drop `offline_access` without this.
-        let has = |s: &str| scopes.iter().any(|x| x == s);
-        if has("openid") && has("offline_access") && !extra.iter().any(|(k, _)| k == "prompt") {
-            q.append_pair("prompt", "consent");
-        }
-        // `--auth-param`s, which never name a parameter set above.
-        for (k, v) in extra {
-            q.append_pair(k, v);
-        }
-    }
+    u.query_pairs_mut()
+        .extend_pairs(params.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
     Ok(u.to_string())
 }
+
+/// Pushes the authorization request to the server's PAR endpoint (RFC
+/// 9126), authenticated like a token request, and returns the address the
+/// browser then gets: only the client id and the `request_uri`, so the
+/// request's parameters never sit in the browser's history or the
+/// server's access logs, and cannot be altered on the way. A server that
+/// refuses the push gets the plain request instead (`None`), with a
+/// notice: pushing is an extra, unless the server requires it, and then it
+/// says so at the authorization endpoint.
+fn pushed(
+    f: &SignIn<'_>,
+    auth_url: &str,
+    par_url: &str,
+    params: &[(String, String)],
+) -> Result<Option<String>, Failure> {
+    let fields: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let resp = f.client.post_pushed(f.http, par_url, &fields)?;
+    let v = match expect_json(resp, "pushed authorization request") {
+        Ok((_, v)) => v,
+        Err(e) if e.kind == Kind::Remote => return Err(e),
+        Err(e) => {
+            f.how.out.notice(&format!(
+                "warning: the server refused the pushed authorization request ({e}); sending the request in the browser's address instead"
+            ));
+            return Ok(None);
+        }
+    };
+    let uri = str_field(&v, "request_uri")
+        .filter(|u| u.len() <= MAX_REQUEST_URI && u.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            remote("pushed authorization request: the answer has no usable request_uri")
+        })?;
+    f.how.out.verbose(
+        "pushed the authorization request (RFC 9126): the browser gets only its request_uri",
+    );
+    Ok(Some(url_with(
+        auth_url,
+        &[("client_id", f.client.id), ("request_uri", uri)],
+    )?))
+}
+
+/// The longest `request_uri` taken from a server (they are URNs of a few
+/// dozen characters).
+const MAX_REQUEST_URI: usize = 2048;
 
 /// The code, when the redirect is this login's successful answer.
 fn check_callback<'a>(
@@ -235,8 +300,7 @@ mod tests {
 
     #[test]
     fn url_has_pkce_state_and_keeps_query() {
-        let u = authorization_url(
-            "https://idp/auth?kc_idp_hint=x",
+        let params = authorization_params(
             &Ask {
                 client_id: "cli",
                 redirect_uri: "http://127.0.0.1:5/callback",
@@ -246,8 +310,8 @@ mod tests {
             "st",
             "ch",
             Some("nn"),
-        )
-        .unwrap();
+        );
+        let u = url_with("https://idp/auth?kc_idp_hint=x", &params).unwrap();
         let u = Url::parse(&u).unwrap();
         let q: std::collections::HashMap<_, _> = u.query_pairs().collect();
         assert_eq!(q["access_type"], "offline");

@@ -83,6 +83,27 @@ impl Client<'_> {
         http.post(url, auth, Body::Form(&form))
     }
 
+    /// A pushed authorization request (RFC 9126): the request's
+    /// parameters, authenticated as at the token endpoint. Every method
+    /// but Basic puts `client_id` in the body itself; Basic needs it there
+    /// too, because the pushed request must name its client.
+    pub fn post_pushed(
+        &self,
+        http: &Http,
+        url: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Response, Failure> {
+        let mut form: Vec<(&str, &str)> = params
+            .iter()
+            .filter(|(k, _)| *k != "client_id")
+            .copied()
+            .collect();
+        if let (ClientAuth::Basic, Some(_)) = (self.method, self.secret) {
+            form.push(("client_id", self.id));
+        }
+        self.post(http, url, &form)
+    }
+
     fn assertion(&self, signer: &Signer<'_>) -> String {
         jose::assertion(signer, self.id, self.assertion_audience, now())
     }

@@ -9,6 +9,7 @@
 //! The tests talk to the server's private endpoints over plain HTTP/1.0
 //! (`common::child`), so no HTTP client is needed in the test binary.
 
+use super::TestEnv;
 use super::child::{ChildServer, http_request, http_send};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -113,6 +114,23 @@ impl OidcServer {
     /// loopback listener, detaching itself so tokctl need not wait for it.
     pub fn browser_path() -> PathBuf {
         fixture_dir().join("browser")
+    }
+
+    /// `tokctl login -p PROFILE --provider KIND --issuer … EXTRA` with the
+    /// scripted browser as `$BROWSER`: a browser sign-in as alice.
+    pub fn browser_login(
+        &self,
+        env: &TestEnv,
+        kind: &str,
+        profile: &str,
+        extra: &[&str],
+    ) -> assert_cmd::Command {
+        let mut cmd = env.tokctl();
+        cmd.args(["login", "-p", profile, "--provider", kind])
+            .args(["--issuer", &self.issuer])
+            .args(extra)
+            .env("BROWSER", Self::browser_path());
+        cmd
     }
 
     /// Approves a device authorization as alice, as a user at another
