@@ -6,7 +6,7 @@
 use crate::common::contract::provider_contract;
 use crate::common::definitions::example_definition;
 use crate::common::fixtures::vivacity::Vivacity;
-use crate::common::provider::{Mocks, ProviderFixture, Renewal, Tokens};
+use crate::common::provider::{Facts, Mocks, ProviderFixture, Tokens};
 use crate::common::*;
 use httpmock::MockServer;
 
@@ -15,30 +15,11 @@ use httpmock::MockServer;
 pub struct VivacityLabs(Vivacity);
 
 impl ProviderFixture for VivacityLabs {
-    fn kind(&self) -> &'static str {
-        "vivacitylabs"
-    }
-    fn profile(&self) -> &'static str {
-        self.0.profile()
-    }
-    fn username(&self) -> &'static str {
-        self.0.username()
-    }
-    fn secret(&self) -> &'static str {
-        self.0.secret()
-    }
-    fn display_user(&self) -> Option<&'static str> {
-        self.0.display_user()
-    }
-    fn login_path(&self) -> &'static str {
-        self.0.login_path()
-    }
-    fn renewal(&self) -> Renewal {
-        self.0.renewal()
-    }
-    fn refresh_rotates(&self) -> bool {
-        self.0.refresh_rotates()
-    }
+    const FACTS: Facts = Facts {
+        kind: "vivacitylabs",
+        ..Vivacity::FACTS
+    };
+
     fn access_token(&self, label: &str, lifetime: i64) -> String {
         self.0.access_token(label, lifetime)
     }

@@ -5,8 +5,9 @@
 //! providers is written once.
 //!
 //! To add a provider (or a provider definition that speaks an existing API):
-//! implement [`ProviderFixture`] (usually a unit struct; delegate the mocks to
-//! an existing fixture when the wire is the same) and call
+//! implement [`ProviderFixture`] (usually a unit struct: its [`Facts`] table,
+//! its tokens and mocks; for the same wire, take the other fixture's facts
+//! with `..Other::FACTS` and delegate the mocks to it) and call
 //! `provider_contract!(YourFixture)` — or `provider_contract!(YourFixture,
 //! refresh_token)` when it renews with a refresh token — in its test file.
 
@@ -54,25 +55,58 @@ impl Mocks<'_> {
     }
 }
 
+/// What the contract scenarios need to know about a provider besides its
+/// server's answers: plain data, one table per fixture.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts {
+    /// The `--provider` value, which tokctl also prints (`(realmassive)`).
+    pub kind: &'static str,
+    /// The profile name the scenarios log in as.
+    pub profile: &'static str,
+    /// The `--username` (an API key for MakeShift).
+    pub username: &'static str,
+    /// The password or API secret, typed on stdin.
+    pub secret: &'static str,
+    /// Who `login` says it logged in as (`None`: the answer names nobody).
+    pub display_user: Option<&'static str>,
+    /// The POST path of the login exchange.
+    pub login_path: &'static str,
+    /// How an expired token is renewed.
+    pub renewal: Renewal,
+    /// Whether a refresh answer carries a new refresh token that replaces
+    /// the stored one (CollectiveAccess's does not).
+    pub refresh_rotates: bool,
+}
+
 /// One provider as the contract scenarios see it.
 pub trait ProviderFixture: Default {
-    /// The `--provider` value, which tokctl also prints (`(realmassive)`).
-    fn kind(&self) -> &'static str;
-    /// The profile name the scenarios log in as.
-    fn profile(&self) -> &'static str;
-    /// The `--username` (an API key for MakeShift).
-    fn username(&self) -> &'static str;
-    /// The password or API secret, typed on stdin.
-    fn secret(&self) -> &'static str;
-    /// Who `login` says it logged in as (`None`: the answer names nobody).
-    fn display_user(&self) -> Option<&'static str>;
-    /// The POST path of the login exchange.
-    fn login_path(&self) -> &'static str;
-    /// How an expired token is renewed.
-    fn renewal(&self) -> Renewal;
-    /// Whether a refresh answer carries a new refresh token that replaces the
-    /// stored one (CollectiveAccess's does not).
-    fn refresh_rotates(&self) -> bool;
+    /// The provider's [`Facts`]; the accessors below read them.
+    const FACTS: Facts;
+
+    fn kind(&self) -> &'static str {
+        Self::FACTS.kind
+    }
+    fn profile(&self) -> &'static str {
+        Self::FACTS.profile
+    }
+    fn username(&self) -> &'static str {
+        Self::FACTS.username
+    }
+    fn secret(&self) -> &'static str {
+        Self::FACTS.secret
+    }
+    fn display_user(&self) -> Option<&'static str> {
+        Self::FACTS.display_user
+    }
+    fn login_path(&self) -> &'static str {
+        Self::FACTS.login_path
+    }
+    fn renewal(&self) -> Renewal {
+        Self::FACTS.renewal
+    }
+    fn refresh_rotates(&self) -> bool {
+        Self::FACTS.refresh_rotates
+    }
 
     /// A new access token unique to `label`, valid `lifetime` seconds.
     fn access_token(&self, label: &str, lifetime: i64) -> String;
