@@ -97,29 +97,26 @@ fn mock_acme_refresh<'a>(srv: &'a MockServer, rt: &str, status: u16, answer: Val
     mock_json_exchange(srv, "/v2/session/refresh", request, status, answer)
 }
 
-/// An acme profile `name` logged in; returns (access, refresh).
-fn acme_logged_in(
-    env: &mut TestEnv,
-    srv: &MockServer,
-    name: &str,
-    extra: &[&str],
-) -> (String, String) {
+/// A new installation with the acme profile `work` logged in (with `extra`
+/// login arguments) at a new mock server; returns them and the tokens
+/// (access, refresh).
+fn acme_work(extra: &[&str]) -> (TestEnv, MockServer, String, String) {
+    let mut env = TestEnv::new();
+    let srv = MockServer::start();
     env.install_example("acme.toml", "acme");
     env.plant(PASSWORD);
-    let access = env.plant(&format!("acme-access-{name}-1"));
-    let refresh = env.plant(&format!("acme-refresh-{name}-1"));
-    let mut m = mock_acme_login(srv, PASSWORD, acme_answer(&access, Some(&refresh), 900));
-    env.assert_ok(&login(env, srv, name, "acme", extra));
+    let access = env.plant("acme-access-work-1");
+    let refresh = env.plant("acme-refresh-work-1");
+    let mut m = mock_acme_login(&srv, PASSWORD, acme_answer(&access, Some(&refresh), 900));
+    env.assert_ok(&login(&env, &srv, "work", "acme", extra));
     m.assert_calls(1);
     m.delete();
-    (access, refresh)
+    (env, srv, access, refresh)
 }
 
 #[test]
 fn acme_login_reads_the_answer_through_its_pointers() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let (access, refresh) = acme_logged_in(&mut env, &srv, "work", &[]);
+    let (env, srv, access, refresh) = acme_work(&[]);
     assert_about(expires_at(&env, "work"), now() + 900);
     let p = &env.secrets_json()["profiles"]["work"];
     assert_eq!(p["refresh_token"], json!(refresh));
@@ -162,9 +159,7 @@ fn acme_login_reads_the_answer_through_its_pointers() {
 
 #[test]
 fn acme_refresh_without_a_new_refresh_token_keeps_the_old_one() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let (_, refresh) = acme_logged_in(&mut env, &srv, "work", &[]);
+    let (mut env, srv, _, refresh) = acme_work(&[]);
     env.expire_cache("work");
     let access2 = env.plant("acme-access-work-2");
     let m = mock_acme_refresh(&srv, &refresh, 200, acme_answer(&access2, None, 600));
@@ -179,9 +174,7 @@ fn acme_refresh_without_a_new_refresh_token_keeps_the_old_one() {
 
 #[test]
 fn acme_refused_refresh_logs_in_again_with_saved_credentials() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let (_, refresh) = acme_logged_in(&mut env, &srv, "work", &["--save-credentials"]);
+    let (mut env, srv, _, refresh) = acme_work(&["--save-credentials"]);
     env.expire_cache("work");
     let r = mock_acme_refresh(
         &srv,
@@ -202,9 +195,7 @@ fn acme_refused_refresh_logs_in_again_with_saved_credentials() {
 
 #[test]
 fn acme_refused_refresh_without_saved_credentials_is_exit_3_quoting_the_error_pointer() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let (_, refresh) = acme_logged_in(&mut env, &srv, "work", &[]);
+    let (env, srv, _, refresh) = acme_work(&[]);
     env.expire_cache("work");
     let before = env.secrets_bytes();
     // The first pointer of the list is absent, the second resolves.
@@ -215,23 +206,18 @@ fn acme_refused_refresh_without_saved_credentials_is_exit_3_quoting_the_error_po
         json!({"errors": [{"detail": "Refresh token expired"}]}),
     );
     let stderr = env.assert_failed(&print_header(&env, "work"), 3);
-    assert!(
-        stderr.contains("the server rejected the refresh: Refresh token expired"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "the server rejected the refresh: Refresh token expired",
     );
-    assert!(
-        stderr.contains("hint: run `tokctl login -p work`"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "hint: run `tokctl login -p work`");
     m.assert_calls(1);
     assert_eq!(env.secrets_bytes(), before);
 }
 
 #[test]
 fn acme_info_remote_asks_with_the_token() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let (access, _) = acme_logged_in(&mut env, &srv, "work", &[]);
+    let (env, srv, access, _) = acme_work(&[]);
     let bearer = format!("Bearer {access}");
     let m = srv.mock(|when, then| {
         when.method(GET)
@@ -286,10 +272,7 @@ fn failed_login(status: u16, content_type: &str, body: &str, code: i32) -> Strin
 fn rejected_credentials_are_exit_3_quoting_the_first_error_that_resolves() {
     let body = json!({"error": {"message": "Invalid password"}, "errors": [{"detail": "second"}]});
     let stderr = failed_login(401, "application/json", &body.to_string(), 3);
-    assert!(
-        stderr.contains("the server rejected the login: Invalid password"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "the server rejected the login: Invalid password");
     assert!(!stderr.contains("second"), "{stderr}");
     // 403 without any error pointer resolving still means rejected.
     let stderr = failed_login(403, "application/json", r#"{"nothing":"here"}"#, 3);
@@ -300,9 +283,9 @@ fn rejected_credentials_are_exit_3_quoting_the_first_error_that_resolves() {
 fn an_answer_without_the_access_token_is_exit_4_naming_the_pointer() {
     let body = json!({"data": {"token": "somewhere-else"}});
     let stderr = failed_login(200, "application/json", &body.to_string(), 4);
-    assert!(
-        stderr.contains("login: the server's answer has no access token at /data/accessToken"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "login: the server's answer has no access token at /data/accessToken",
     );
     assert!(!stderr.contains("somewhere-else"), "{stderr}");
 }
@@ -318,10 +301,7 @@ fn server_failures_are_exit_4() {
         r#"{"error":{"message":"down for maintenance"}}"#,
         4,
     );
-    assert!(
-        stderr.contains("HTTP 503: down for maintenance"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "HTTP 503: down for maintenance");
     let stderr = failed_login(
         200,
         "application/json",
@@ -339,9 +319,7 @@ fn server_failures_are_exit_4() {
 
 #[test]
 fn a_timeout_is_exit_4_and_keeps_the_tokens() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let (_, refresh) = acme_logged_in(&mut env, &srv, "work", &[]);
+    let (env, srv, _, refresh) = acme_work(&[]);
     env.expire_cache("work");
     let before = env.secrets_bytes();
     let m = srv.mock(|when, then| {
@@ -502,14 +480,11 @@ fn form_login_without_saved_credentials_cannot_renew() {
     );
     env.expire_cache("legacy");
     let stderr = env.assert_failed(&print_header(&env, "legacy"), 3);
-    assert!(
-        stderr.contains("cannot renew its token: legacy issues no refresh token"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "cannot renew its token: legacy issues no refresh token",
     );
-    assert!(
-        stderr.contains("hint: run `tokctl login -p legacy`"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "hint: run `tokctl login -p legacy`");
 }
 
 #[test]
@@ -722,11 +697,7 @@ fn a_definition_named_like_a_built_in_kind_is_refused_whenever_used() {
         5,
     );
     assert!(err.status.code() == Some(5));
-    assert!(
-        stderr(&err).contains(&alias.display().to_string()),
-        "{}",
-        stderr(&err)
-    );
+    assert_contains(&stderr(&err), &alias.display().to_string());
 }
 
 #[test]
@@ -735,13 +706,10 @@ fn a_missing_definition_is_a_usage_error_listing_the_kinds() {
     env.install_example("acme.toml", "acme");
     env.install_example("form-login.toml", "legacy");
     let err = stderr(&env.run_fails(&["login", "--provider", "nosuch"], 2));
-    assert!(
-        err.contains("invalid value 'nosuch' for '--provider <KIND>'"),
-        "{err}"
-    );
-    assert!(
-        err.contains("built-in kinds: realmassive, collectiveaccess, oauth2"),
-        "{err}"
+    assert_contains(&err, "invalid value 'nosuch' for '--provider <KIND>'");
+    assert_contains(
+        &err,
+        "built-in kinds: realmassive, collectiveaccess, oauth2",
     );
     assert!(err.contains("defined kinds: acme, legacy"), "{err}");
     // A name that cannot be a file name never reaches the file system.
@@ -751,9 +719,7 @@ fn a_missing_definition_is_a_usage_error_listing_the_kinds() {
 
 #[test]
 fn the_definition_is_not_read_while_the_cached_token_is_fresh() {
-    let mut env = TestEnv::new();
-    let srv = MockServer::start();
-    let (access, _) = acme_logged_in(&mut env, &srv, "work", &[]);
+    let (env, _srv, access, _) = acme_work(&[]);
     let def = env.providers_dir().join("acme.toml");
     std::fs::write(&def, "this is [not toml").unwrap();
     // Unnamed profile: the profile file is parsed, the definition is not.
@@ -916,12 +882,6 @@ fn client_id_and_secret_placeholders_come_from_the_login_and_the_store() {
             .unwrap(),
         2,
     );
-    assert!(
-        err.contains("uses {client_id}, which has no value"),
-        "{err}"
-    );
-    assert!(
-        err.contains("hint: at `tokctl login`, give --client-id"),
-        "{err}"
-    );
+    assert_contains(&err, "uses {client_id}, which has no value");
+    assert_contains(&err, "hint: at `tokctl login`, give --client-id");
 }
