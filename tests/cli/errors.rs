@@ -112,10 +112,9 @@ fn wrongly_typed_setting_is_exit_5() {
     let env = TestEnv::new();
     env.write_config("[profiles.rm]\nprovider = \"realmassive\"\ncache = \"no\"\n");
     let out = env.run_fails(&["print-header"], 5);
-    assert!(
-        stderr(&out).contains("`cache` in profile 'rm' must be true or false"),
-        "{}",
-        stderr(&out)
+    assert_contains(
+        &stderr(&out),
+        "`cache` in profile 'rm' must be true or false",
     );
 }
 
@@ -165,11 +164,7 @@ fn plain_http_in_an_edited_profile_is_refused_before_sending() {
     env.forget_origin("rm");
     let start = Instant::now();
     let out = env.run_fails(&["print-header", "-p", "rm"], 5);
-    assert!(
-        stderr(&out).contains("refusing plain http to 10.255.255.1"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "refusing plain http to 10.255.255.1");
     assert!(start.elapsed() < Duration::from_secs(2), "no network wait");
 }
 
@@ -363,14 +358,11 @@ fn redirects_are_not_followed_with_credentials() {
     login.assert();
     elsewhere.assert_calls(0);
     let err = stderr(&out);
-    assert!(
-        err.contains("answered HTTP 307, a redirect to http://192.0.2.2:9/steal?password=REDACTED"),
-        "{err}"
+    assert_contains(
+        &err,
+        "answered HTTP 307, a redirect to http://192.0.2.2:9/steal?password=REDACTED",
     );
-    assert!(
-        err.contains("hint: tokctl does not follow redirects"),
-        "{err}"
-    );
+    assert_contains(&err, "hint: tokctl does not follow redirects");
     assert_eq!(env.config_text(), "", "nothing written");
 }
 
@@ -396,10 +388,6 @@ fn password_stdin_on_a_login_without_password_is_a_usage_error() {
             .write_stdin("not-a-password\nsecret\n"),
         2,
     );
-    assert!(
-        stderr(&out).contains("takes no password"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "takes no password");
     assert_eq!(env.config_text(), "");
 }

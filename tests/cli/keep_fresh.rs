@@ -140,11 +140,7 @@ fn the_commands_status_is_tokctls() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(127));
-    assert!(
-        stderr(&out).contains("command not found"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "command not found");
     assert!(
         env.run_dirs().is_empty(),
         "nothing left behind: {:?}",

@@ -94,10 +94,7 @@ fn failing_token_info_falls_back_to_created_at_plus_4h_with_a_warning() {
     let out = run_login(&env, &srv, &[]);
     env.assert_ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("tokctl: warning: cannot read the token's lifetime"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "tokctl: warning: cannot read the token's lifetime");
     assert!(stderr.contains("Token is invalid."), "{stderr}");
     assert!(stderr.contains("logged in to profile 'ms'"), "{stderr}");
     t.assert_calls(1);
@@ -159,14 +156,11 @@ fn no_save_credentials_means_an_expired_token_needs_login() {
     });
     let out = env.print_header("ms");
     let stderr = env.assert_failed(&out, 3);
-    assert!(
-        stderr.contains("makeshift issues no refresh token and no credentials are saved"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "makeshift issues no refresh token and no credentials are saved",
     );
-    assert!(
-        stderr.contains("hint: run `tokctl login -p ms`"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "hint: run `tokctl login -p ms`");
     assert!(stderr.contains("--save-credentials"), "{stderr}");
     t.assert_calls(0);
     assert_eq!(env.secrets_bytes(), before);

@@ -302,10 +302,7 @@ fn endpoints_are_remembered_not_rediscovered() {
     organicity_login(&mut env, &srv, false);
     let config = env.config_text();
     let iss = srv.url(ORG_REALM);
-    assert!(
-        config.contains(&format!("token_url = \"{iss}{KC}/token\"")),
-        "{config}"
-    );
+    assert_contains(&config, &format!("token_url = \"{iss}{KC}/token\""));
     assert!(config.contains(&format!(
         "introspection_url = \"{iss}{KC}/token/introspect\""
     )));
@@ -397,11 +394,7 @@ fn no_browser_accepts_the_redirect_pasted_on_stdin() {
     let out = run.finish();
     env.assert_ok_with(&out, &[]);
     assert!(stderr(&out).contains("that is not the redirected address"));
-    assert!(
-        stderr(&out).contains("that address belongs to another sign-in"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "that address belongs to another sign-in");
     token.assert();
     let out = env
         .tokctl()
@@ -460,9 +453,9 @@ fn a_wrong_state_is_refused_and_the_login_keeps_waiting() {
     ] {
         let page = redirect_browser(&q["redirect_uri"], wrong);
         assert!(page.starts_with("HTTP/1.1 400"), "{page}");
-        assert!(
-            page.contains("does not belong to the sign-in tokctl is waiting for"),
-            "{page}"
+        assert_contains(
+            &page,
+            "does not belong to the sign-in tokctl is waiting for",
         );
         assert!(page.contains("keeps waiting"), "{page}");
     }
@@ -630,11 +623,7 @@ fn discovery_failures_are_exit_4() {
         );
     }
     let out = login_with_issuer(&env, &srv.url("/realms/missing"));
-    assert!(
-        stderr(&out).contains("failed: HTTP 404"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "failed: HTTP 404");
     assert_eq!(env.config_text(), "", "nothing written");
 }
 
@@ -953,10 +942,9 @@ mod real {
                 "email",
             ],
         ));
-        assert!(
-            stderr(&out).contains("logged in to profile 'pub' (oauth2) as alice;"),
-            "{}",
-            stderr(&out)
+        assert_contains(
+            &stderr(&out),
+            "logged in to profile 'pub' (oauth2) as alice;",
         );
         let stats = srv.stats();
         assert_eq!(stats["discovery"], 1);

@@ -479,9 +479,9 @@ fn a_method_the_server_does_not_list_is_exit_2() {
         err.contains("client_secret_jwt") && err.contains("private_key_jwt"),
         "{err}"
     );
-    assert!(
-        err.contains("hint: choose --client-auth basic|post|client-secret-jwt|private-key-jwt"),
-        "{err}"
+    assert_contains(
+        &err,
+        "hint: choose --client-auth basic|post|client-secret-jwt|private-key-jwt",
     );
     assert_eq!(w.srv.stats()["token"], json!({}));
 }

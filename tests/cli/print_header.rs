@@ -214,11 +214,7 @@ fn an_edited_profile_file_is_read_again() {
     // The profile removed by hand: the cached token is no longer handed out.
     env.write_config("# no profiles any more\n");
     let out = env.run_fails(&["print-header", "-p", "rm"], 5);
-    assert!(
-        stderr(&out).contains("unknown profile 'rm'"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "unknown profile 'rm'");
     env.run_fails(&["exec", "-p", "rm", "--", "true"], 5);
 
     // A broken file is reported, not bypassed.

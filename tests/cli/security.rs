@@ -264,19 +264,11 @@ fn a_profile_file_others_control_is_refused() {
     let other = mock_anything_else(&srv);
     chmod(&env.config_path(), 0o666);
     let out = env.run_fails(&["print-header", "-p", "rm"], 5);
-    assert!(
-        stderr(&out).contains("others may write it"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "others may write it");
     chmod(&env.config_path(), 0o600);
     chown_to_stranger(&env.config_path());
     let out = env.run_fails(&["print-header", "-p", "rm"], 5);
-    assert!(
-        stderr(&out).contains("belongs to uid 54321"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "belongs to uid 54321");
     other.assert_calls(0);
 }
 
@@ -332,11 +324,7 @@ fn tokens_with_unsafe_characters_are_refused_and_nothing_is_stored() {
     );
     for format in ["header", "curl"] {
         let out = env.run_fails(&["print-header", "-p", "rm", "--format", format], 4);
-        assert!(
-            stderr(&out).contains("refresh token with characters"),
-            "{}",
-            stderr(&out)
-        );
+        assert_contains(&stderr(&out), "refresh token with characters");
         assert_eq!(env.secrets_bytes(), secrets);
         assert_eq!(read(&env.cache_path("rm")), cache);
     }
@@ -400,11 +388,7 @@ fn answers_and_stdin_are_bounded() {
         .stdin(std::fs::File::open("/dev/zero").unwrap());
     let out = cmd.output().unwrap();
     env.assert_failed(&out, 2);
-    assert!(
-        stderr(&out).contains("longer than 64 KiB"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "longer than 64 KiB");
 }
 
 /// `http_proxy` and friends pointing at a listener that counts
@@ -582,11 +566,7 @@ fn small_refusals_and_redactions() {
     }
     env.write_config(&format!("{}pasword = \"oops\"\n", env.config_text()));
     let out = env.run_ok(&["profiles"]);
-    assert!(
-        stderr(&out).contains("unknown key `pasword` in profile 'rm'"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "unknown key `pasword` in profile 'rm'");
     // A mistake in the file is not progress: `-q` still reports it.
     let out = env.run_ok(&["-q", "profiles"]);
     assert_eq!(
@@ -795,10 +775,9 @@ fn secrets_are_not_sent_to_a_server_that_did_not_issue_them() {
     let secrets = env.secrets_bytes();
     for args in [&["print-header", "-p", "rm"][..], &["refresh", "-p", "rm"]] {
         let out = env.run_fails(args, 3);
-        assert!(
-            stderr(&out).contains("the profile now points at another server; log in again"),
-            "{}",
-            stderr(&out)
+        assert_contains(
+            &stderr(&out),
+            "the profile now points at another server; log in again",
         );
         assert_eq!(env.secrets_bytes(), secrets);
     }

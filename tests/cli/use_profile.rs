@@ -38,11 +38,7 @@ fn use_of_an_unknown_profile_is_exit_5_and_changes_nothing() {
     let env = TestEnv::new();
     env.write_config(FILE);
     let out = env.run_fails(&["use", "ghost"], 5);
-    assert!(
-        stderr(&out).contains("unknown profile 'ghost'"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "unknown profile 'ghost'");
     assert_eq!(env.config_text(), FILE);
 }
 

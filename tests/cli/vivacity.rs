@@ -52,9 +52,9 @@ fn rejected_credentials_in_plain_text_are_quoted() {
         "Invalid Auth details",
     );
     let stderr = env.assert_failed(&run_login(&env, &srv), 3);
-    assert!(
-        stderr.contains("the server rejected the login: Invalid Auth details"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "the server rejected the login: Invalid Auth details",
     );
 }
 
@@ -121,14 +121,8 @@ fn too_many_attempts_at_login_is_exit_4_quoting_the_server_once() {
     );
     let out = run_login(&env, &srv);
     let stderr = env.assert_failed(&out, 4);
-    assert!(
-        stderr.contains("HTTP 429: Too many failed attempts"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("hint: the server is limiting attempts"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "HTTP 429: Too many failed attempts");
+    assert_contains(&stderr, "hint: the server is limiting attempts");
     m.assert_calls(1);
     assert!(env.secrets_bytes().is_none());
 }
@@ -181,8 +175,5 @@ fn info_has_no_remote_endpoint() {
         .output()
         .unwrap();
     let stderr = env.assert_failed(&out, 2);
-    assert!(
-        stderr.contains("not supported by this provider"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "not supported by this provider");
 }
