@@ -168,7 +168,6 @@ fn refresh_with_a_bad_token_is_exit_4_and_keeps_the_tokens() {
     let srv = MockServer::start();
     let (_, refresh) = logged_in(&mut env, &srv, "ca", now() + 3600, now() + 86_400, &[]);
     env.expire_cache("ca");
-    let before = env.secrets_bytes();
     // Bad signature: masked as "Internal server error", HTTP 500.
     let m = ca_mock_refresh(
         &srv,
@@ -178,11 +177,9 @@ fn refresh_with_a_bad_token_is_exit_4_and_keeps_the_tokens() {
             "locations": [{"line": 1, "column": 9}], "path": ["refresh"]}],
             "data": {"refresh": null}}),
     );
-    let out = env.print_header("ca");
-    let stderr = env.assert_failed(&out, 4);
+    let stderr = env.run_fails_keeping_secrets(&["print-header", "-p", "ca"], 4);
     assert!(stderr.contains("Internal server error"), "{stderr}");
     m.assert_calls(1);
-    assert_eq!(env.secrets_bytes(), before);
 }
 
 #[test]
@@ -192,17 +189,14 @@ fn refresh_token_past_its_exp_is_not_sent() {
     // The refresh token expired although the access token still had time.
     logged_in(&mut env, &srv, "ca", now() + 3600, now() - 5, &[]);
     env.expire_cache("ca");
-    let before = env.secrets_bytes();
     let any = srv.mock(|when, then| {
         when.method(POST).path(CA_PATH);
         then.status(500);
     });
-    let out = env.print_header("ca");
-    let stderr = env.assert_failed(&out, 3);
+    let stderr = env.run_fails_keeping_secrets(&["print-header", "-p", "ca"], 3);
     assert!(stderr.contains("refresh token expired"), "{stderr}");
     assert_contains(&stderr, "hint: run `tokctl login -p ca`");
     any.assert_calls(0);
-    assert_eq!(env.secrets_bytes(), before);
 }
 
 #[test]

@@ -47,13 +47,6 @@ fn login_cmd<'c>(
         .write_stdin(format!("{password}\n"))
 }
 
-fn print_header(env: &TestEnv, name: &str) -> Output {
-    env.tokctl()
-        .args(["print-header", "-p", name])
-        .output()
-        .unwrap()
-}
-
 fn header(token: &str) -> String {
     format!("Authorization: Bearer {token}\n")
 }
@@ -163,7 +156,7 @@ fn acme_refresh_without_a_new_refresh_token_keeps_the_old_one() {
     env.expire_cache("work");
     let access2 = env.plant("acme-access-work-2");
     let m = mock_acme_refresh(&srv, &refresh, 200, acme_answer(&access2, None, 600));
-    assert_eq!(env.assert_ok(&print_header(&env, "work")), header(&access2));
+    assert_eq!(env.assert_ok(&env.print_header("work")), header(&access2));
     m.assert_calls(1);
     assert_about(expires_at(&env, "work"), now() + 600);
     assert_eq!(
@@ -185,7 +178,7 @@ fn acme_refused_refresh_logs_in_again_with_saved_credentials() {
     let access2 = env.plant("acme-access-work-relogin");
     let refresh2 = env.plant("acme-refresh-work-relogin");
     let l = mock_acme_login(&srv, PASSWORD, acme_answer(&access2, Some(&refresh2), 900));
-    assert_eq!(env.assert_ok(&print_header(&env, "work")), header(&access2));
+    assert_eq!(env.assert_ok(&env.print_header("work")), header(&access2));
     r.assert_calls(1);
     l.assert_calls(1);
     let p = &env.secrets_json()["profiles"]["work"];
@@ -197,7 +190,6 @@ fn acme_refused_refresh_logs_in_again_with_saved_credentials() {
 fn acme_refused_refresh_without_saved_credentials_is_exit_3_quoting_the_error_pointer() {
     let (env, srv, _, refresh) = acme_work(&[]);
     env.expire_cache("work");
-    let before = env.secrets_bytes();
     // The first pointer of the list is absent, the second resolves.
     let m = mock_acme_refresh(
         &srv,
@@ -205,14 +197,13 @@ fn acme_refused_refresh_without_saved_credentials_is_exit_3_quoting_the_error_po
         400,
         json!({"errors": [{"detail": "Refresh token expired"}]}),
     );
-    let stderr = env.assert_failed(&print_header(&env, "work"), 3);
+    let stderr = env.run_fails_keeping_secrets(&["print-header", "-p", "work"], 3);
     assert_contains(
         &stderr,
         "the server rejected the refresh: Refresh token expired",
     );
     assert_contains(&stderr, "hint: run `tokctl login -p work`");
     m.assert_calls(1);
-    assert_eq!(env.secrets_bytes(), before);
 }
 
 #[test]
@@ -321,22 +312,16 @@ fn server_failures_are_exit_4() {
 fn a_timeout_is_exit_4_and_keeps_the_tokens() {
     let (env, srv, _, refresh) = acme_work(&[]);
     env.expire_cache("work");
-    let before = env.secrets_bytes();
     let m = srv.mock(|when, then| {
         when.method(POST)
             .path("/v2/session/refresh")
             .json_body(json!({"token": refresh}));
         then.status(200).delay(Duration::from_secs(3)).body("{}");
     });
-    let out = env
-        .tokctl()
-        .args(["print-header", "-p", "work", "--timeout", "1s"])
-        .output()
-        .unwrap();
-    let stderr = env.assert_failed(&out, 4);
+    let stderr =
+        env.run_fails_keeping_secrets(&["print-header", "-p", "work", "--timeout", "1s"], 4);
     assert!(stderr.contains("did not answer within 1s"), "{stderr}");
     m.assert_calls(1);
-    assert_eq!(env.secrets_bytes(), before);
 }
 
 // ---- values, not text ----
@@ -459,10 +444,7 @@ fn form_login_saves_the_password_and_logs_in_again_as_the_file_now_says() {
         PASSWORD,
         form_answer(&access2, None),
     );
-    assert_eq!(
-        env.assert_ok(&print_header(&env, "legacy")),
-        header(&access2)
-    );
+    assert_eq!(env.assert_ok(&env.print_header("legacy")), header(&access2));
     m.assert_calls(1);
     assert_about(expires_at(&env, "legacy"), now() + 1800);
 }
@@ -479,7 +461,7 @@ fn form_login_without_saved_credentials_cannot_renew() {
             .is_none()
     );
     env.expire_cache("legacy");
-    let stderr = env.assert_failed(&print_header(&env, "legacy"), 3);
+    let stderr = env.assert_failed(&env.print_header("legacy"), 3);
     assert_contains(
         &stderr,
         "cannot renew its token: legacy issues no refresh token",
@@ -563,7 +545,7 @@ fn refresh_token_travels_in_the_authorization_header() {
             .header("content-type", "application/json")
             .json_body(json!({"access_token": access2}));
     });
-    assert_eq!(env.assert_ok(&print_header(&env, "api")), header(&access2));
+    assert_eq!(env.assert_ok(&env.print_header("api")), header(&access2));
     r.assert_calls(1);
     assert_eq!(
         env.secrets_json()["profiles"]["api"]["refresh_token"],
@@ -611,7 +593,7 @@ fn expiry_from_an_absolute_time() {
             .header("content-type", "application/json")
             .json_body(json!({"token": {"value": access2, "expiresAt": now() + 2400}}));
     });
-    assert_eq!(env.assert_ok(&print_header(&env, "t")), header(&access2));
+    assert_eq!(env.assert_ok(&env.print_header("t")), header(&access2));
     r.assert_calls(1);
     assert_about(expires_at(&env, "t"), now() + 2400);
 }
@@ -727,10 +709,10 @@ fn the_definition_is_not_read_while_the_cached_token_is_fresh() {
         env.assert_ok(&env.tokctl().arg("print-header").output().unwrap()),
         header(&access)
     );
-    assert_eq!(env.assert_ok(&print_header(&env, "work")), header(&access));
+    assert_eq!(env.assert_ok(&env.print_header("work")), header(&access));
     // Renewal needs it, and says what is wrong with it.
     env.expire_cache("work");
-    let err = env.assert_failed(&print_header(&env, "work"), 5);
+    let err = env.assert_failed(&env.print_header("work"), 5);
     assert!(
         err.contains(&format!(
             "invalid provider definition {}: line 1",
@@ -771,7 +753,7 @@ fn tokctl_providers_dir_moves_the_folder() {
     });
     // Without the variable the default folder (empty) is used.
     env.expire_cache("work");
-    let err = env.assert_failed(&print_header(&env, "work"), 5);
+    let err = env.assert_failed(&env.print_header("work"), 5);
     assert!(err.contains("does not exist"), "{err}");
 }
 
@@ -871,7 +853,7 @@ fn client_id_and_secret_placeholders_come_from_the_login_and_the_store() {
     env.expire_cache("k");
     let access2 = env.plant("keyed-access-2");
     let m = mock(answer(&access2));
-    assert_eq!(env.assert_ok(&print_header(&env, "k")), header(&access2));
+    assert_eq!(env.assert_ok(&env.print_header("k")), header(&access2));
     m.assert_calls(1);
     // Without --client-id the placeholder has no value: a usage error.
     let mut cmd = env.tokctl();

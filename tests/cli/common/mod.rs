@@ -242,6 +242,16 @@ impl TestEnv {
         self.ok_revealing(self.tokctl().args(args))
     }
 
+    /// `tokctl ARGS`, expected to fail with `code` (see
+    /// [`TestEnv::assert_failed`]) and to leave the secret store byte for
+    /// byte as it was; returns stderr.
+    pub fn run_fails_keeping_secrets(&self, args: &[&str], code: i32) -> String {
+        let before = self.secrets_bytes();
+        let err = self.assert_failed(&self.tokctl().args(args).output().unwrap(), code);
+        assert_eq!(self.secrets_bytes(), before, "the stored secrets changed");
+        err
+    }
+
     /// `tokctl ARGS`, expected to fail with `code`.
     pub fn run_fails(&self, args: &[&str], code: i32) -> Output {
         self.fails(self.tokctl().args(args), code)
