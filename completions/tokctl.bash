@@ -491,7 +491,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__login)
-            opts="-p -v -q -h -V --provider --base-url --api-url --username --password-stdin --save-credentials --no-save-credentials --issuer --token-url --auth-url --device-url --client-id --client-secret-stdin --client-auth --client-key --client-cert --auth-param --token-param --flow --scope --redirect-uri --no-browser --json --profile --config --store --timeout --cacert --verbose --quiet --help --version"
+            opts="-p -v -q -h -V --provider --base-url --api-url --username --password-stdin --save-credentials --no-save-credentials --json --client-id --client-secret-stdin --issuer --token-url --auth-url --device-url --client-auth --client-key --client-cert --auth-param --token-param --flow --scope --redirect-uri --no-browser --profile --config --store --timeout --cacert --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +513,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --issuer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -526,10 +530,6 @@ _tokctl() {
                     return 0
                     ;;
                 --device-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

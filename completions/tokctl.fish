@@ -55,11 +55,11 @@ vivacity\t'Vivacity Labs API'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l base-url -d 'Override the provider\'s base URL (auth server)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l api-url -d 'Override the API base URL (realmassive: where `info --remote` reads the user)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l username -d 'Username, e-mail or API key' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-id -d 'OAuth client id (also `{client_id}` in a provider definition)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l issuer -d 'OpenID Connect issuer (endpoints come from its discovery document)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l token-url -d 'OAuth token endpoint' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l auth-url -d 'OAuth authorization endpoint' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l device-url -d 'OAuth device authorization endpoint' -r
-complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-id -d 'OAuth client id' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-auth -d 'How the client authenticates at the token endpoint' -r -f -a "basic\t'The client secret in an HTTP Basic header (client_secret_basic)'
 post\t'The client secret in the form body (client_secret_post)'
 client-secret-jwt\t'An RFC 7523 assertion signed HS256 with the client secret (client_secret_jwt)'
@@ -85,9 +85,9 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l cacert -d 'Extra
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l password-stdin -d 'Read the password (then the client secret, if asked for) from stdin, one per line'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l save-credentials -d 'Keep the password / client secret in the secret store for unattended re-login'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l no-save-credentials -d 'Do not keep the password / client secret'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l json -d 'Print the result as JSON on stdout (no token values)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-secret-stdin -d 'Read the OAuth client secret from stdin (after the password when both are read)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l no-browser -d 'Print the authorization URL instead of opening a browser'
-complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l json -d 'Print the result as JSON on stdout (no token values)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s v -l verbose -d 'Show HTTP method, URL, status and timing on stderr (secrets redacted)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s q -l quiet -d 'No progress or notices on stderr'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'

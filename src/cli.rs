@@ -172,6 +172,36 @@ pub struct LoginArgs {
     #[arg(long, overrides_with = "save_credentials")]
     pub no_save_credentials: bool,
 
+    /// Print the result as JSON on stdout (no token values)
+    #[arg(long)]
+    pub json: bool,
+
+    // Last: a flattened group's help heading holds for what follows it.
+    #[command(flatten)]
+    pub client: ClientArgs,
+
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
+}
+
+/// The client tokctl logs in as: an OAuth client, or the one a provider
+/// definition names (`{client_id}`, `{client_secret}`).
+#[derive(Debug, Args, Clone, Default, PartialEq)]
+#[command(next_help_heading = "OAuth options")]
+pub struct ClientArgs {
+    /// OAuth client id (also `{client_id}` in a provider definition)
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the OAuth client secret from stdin (after the password when both are read)
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+}
+
+/// The flags of `login` that only OAuth 2 / OpenID Connect profiles take.
+#[derive(Debug, Args, Clone, Default, PartialEq)]
+#[command(next_help_heading = "OAuth options")]
+pub struct OAuthArgs {
     /// OpenID Connect issuer (endpoints come from its discovery document)
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
@@ -187,14 +217,6 @@ pub struct LoginArgs {
     /// OAuth device authorization endpoint
     #[arg(long, value_name = "URL")]
     pub device_url: Option<String>,
-
-    /// OAuth client id
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-
-    /// Read the OAuth client secret from stdin (after the password when both are read)
-    #[arg(long)]
-    pub client_secret_stdin: bool,
 
     /// How the client authenticates at the token endpoint
     #[arg(long, value_name = "METHOD")]
@@ -231,10 +253,12 @@ pub struct LoginArgs {
     /// Print the authorization URL instead of opening a browser
     #[arg(long)]
     pub no_browser: bool,
+}
 
-    /// Print the result as JSON on stdout (no token values)
-    #[arg(long)]
-    pub json: bool,
+/// Whether any flag of a group (such as [`OAuthArgs`]) was given: all are
+/// off by default, so the group differs from its default.
+pub fn given<T: Default + PartialEq>(group: &T) -> bool {
+    *group != T::default()
 }
 
 /// `tokctl refresh`.

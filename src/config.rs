@@ -5,11 +5,16 @@
 //! error (exit 5) and is never rewritten: the next `login` must not destroy
 //! a file the user is halfway through editing.
 
-use crate::cli::{AssertionAudience, ClientAuth, Flow, ProviderKind, StoreKind, value_name};
+use crate::cli::{
+    AssertionAudience, ClientAuth, Flow, LoginArgs, OAuthArgs, ProviderKind, StoreKind, given,
+    value_name,
+};
 use crate::error::{Failure, config, usage};
 use crate::fsutil;
+use crate::http::check_url;
 use crate::output::Output;
 use crate::providers::kind::ProviderName;
+use crate::providers::oauth2::params;
 use crate::store::cache::Stamp;
 use clap::ValueEnum;
 use std::path::{Path, PathBuf};
@@ -201,6 +206,76 @@ impl Profile {
         }
     }
 
+    /// Merges the flags of `tokctl login` into the profile, checking URLs
+    /// and that every flag given applies to the profile's provider.
+    pub fn merge_login_flags(&mut self, a: &LoginArgs) -> Result<(), Failure> {
+        if let Some(kind) = &a.provider {
+            self.provider = kind.clone();
+        }
+        let is_oauth = matches!(
+            self.provider.builtin(),
+            Some(ProviderKind::Oauth2 | ProviderKind::Organicity)
+        );
+        // A definition may send the client's id and secret too
+        // (`{client_id}`, `{client_secret}`).
+        let has_client = is_oauth || matches!(self.provider, ProviderName::Defined(_));
+        if (given(&a.oauth) && !is_oauth) || (given(&a.client) && !has_client) {
+            return Err(usage(format!(
+                "OAuth flags (--issuer, --token-url, --client-id, --flow, ...) do not apply to provider '{}'",
+                self.provider
+            )));
+        }
+        // Endpoints learned from one server mean nothing for another: a new
+        // issuer or base URL forgets them (discovery, or the flags below,
+        // fill them again).
+        let o = &a.oauth;
+        let moved = |old: &Option<String>, new: &Option<String>| new.is_some() && new != old;
+        if moved(&self.oauth.issuer, &o.issuer) || moved(&self.base_url, &a.base_url) {
+            self.oauth.endpoints = Endpoints::default();
+        }
+        set_url(&mut self.base_url, &a.base_url, "base-url")?;
+        set_url(&mut self.api_url, &a.api_url, "api-url")?;
+        set(&mut self.username, &a.username);
+        // The two flags override each other: at most one is on.
+        if a.save_credentials || a.no_save_credentials {
+            self.save_credentials = Some(a.save_credentials);
+        }
+        set(&mut self.oauth.client_id, &a.client.client_id);
+        let p = &mut self.oauth;
+        set_url(&mut p.issuer, &o.issuer, "issuer")?;
+        set_url(&mut p.endpoints.token, &o.token_url, "token-url")?;
+        set_url(&mut p.endpoints.auth, &o.auth_url, "auth-url")?;
+        set_url(&mut p.endpoints.device, &o.device_url, "device-url")?;
+        set_url(&mut p.redirect_uri, &o.redirect_uri, "redirect-uri")?;
+        set(&mut p.client_auth, &o.client_auth);
+        p.merge_client_files(o)?;
+        if !o.auth_params.is_empty() {
+            params::check(&o.auth_params, params::Request::Authorization)?;
+            p.auth_params = o.auth_params.clone();
+        }
+        if !o.token_params.is_empty() {
+            params::check(&o.token_params, params::Request::Token)?;
+            p.token_params = o.token_params.clone();
+        }
+        set(&mut p.flow, &o.flow);
+        if !o.scopes.is_empty() {
+            p.scopes = o.scopes.clone();
+        }
+        Ok(())
+    }
+
+    /// Whether two versions of a profile talk to the same server (and
+    /// OAuth client), so that its secrets remain valid and safe to send
+    /// there.
+    pub fn same_client(&self, new: &Profile) -> bool {
+        let old = self;
+        old.provider == new.provider
+            && old.base_url == new.base_url
+            && old.oauth.issuer == new.oauth.issuer
+            && old.oauth.endpoints.token == new.oauth.endpoints.token
+            && old.oauth.client_id == new.oauth.client_id
+    }
+
     /// Profile names become file names (cache, lock): letters, digits,
     /// `-`, `_`, `.`, `@`, not starting with a dot, at most 64. The rule
     /// holds for `-p` and for names in the profile file alike.
@@ -211,6 +286,68 @@ impl Profile {
             Err(usage(invalid_name(name)))
         }
     }
+}
+
+impl OAuthSettings {
+    /// `--client-cert` and `--client-key`: for `tls` the paths go to the
+    /// profile (the files are read on every request); a `private-key-jwt`
+    /// key is read at login instead (`input::SecretInput::client_key`) and
+    /// no path is kept. Which method applies is known only now, with the
+    /// profile's stored one: these checks cannot be clap's.
+    fn merge_client_files(&mut self, a: &OAuthArgs) -> Result<(), Failure> {
+        let absolute = |path: &Path| {
+            std::path::absolute(path)
+                .map(|p| p.to_string_lossy().into_owned())
+                .map_err(|e| usage(format!("{}: {e}", path.display())))
+        };
+        match self.client_auth {
+            Some(ClientAuth::Tls) => {
+                if let Some(c) = &a.client_cert {
+                    self.client_cert = Some(absolute(c)?);
+                }
+                if let Some(k) = &a.client_key {
+                    self.client_key = Some(absolute(k)?);
+                }
+                if self.client_cert.is_none() || self.client_key.is_none() {
+                    return Err(usage(
+                        "--client-auth tls needs --client-cert PATH and --client-key PATH",
+                    )
+                    .hint(
+                        "PEM files: the client certificate (with its chain) and its private key",
+                    ));
+                }
+            }
+            method => {
+                self.client_cert = None;
+                self.client_key = None;
+                if a.client_cert.is_some() {
+                    return Err(usage("--client-cert is for --client-auth tls"));
+                }
+                if a.client_key.is_some() && method != Some(ClientAuth::PrivateKeyJwt) {
+                    return Err(usage(
+                        "--client-key is for --client-auth private-key-jwt or tls",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A flag's value, when given, replaces the profile's.
+fn set<T: Clone>(slot: &mut Option<T>, flag: &Option<T>) {
+    if flag.is_some() {
+        slot.clone_from(flag);
+    }
+}
+
+/// [`set`] for a URL, which must obey the transport rule.
+fn set_url(slot: &mut Option<String>, flag: &Option<String>, name: &str) -> Result<(), Failure> {
+    if let Some(u) = flag {
+        check_url(u).map_err(|m| usage(format!("--{name}: {m}")))?;
+        *slot = Some(u.clone());
+    }
+    Ok(())
 }
 
 /// The parsed profile file.
@@ -769,6 +906,59 @@ username = "me@example.com" # my login
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), Endpoints::NAMES.len(), "one key per endpoint");
+    }
+
+    #[test]
+    fn a_new_server_forgets_every_endpoint_of_the_old_one() {
+        let mut p = Profile::new(ProviderKind::Oauth2);
+        p.oauth.issuer = Some("https://old.example".into());
+        for (names, slot) in p.oauth.endpoints.iter_mut() {
+            *slot = Some(format!("https://old.example/{}", names.key));
+        }
+        let mut same = p.clone();
+        let mut flags = LoginArgs::default();
+        flags.oauth.issuer = p.oauth.issuer.clone();
+        same.merge_login_flags(&flags).unwrap();
+        assert_eq!(same, p, "the same issuer keeps them");
+        flags.oauth.issuer = Some("https://new.example".into());
+        flags.oauth.token_url = Some("https://new.example/token".into());
+        p.merge_login_flags(&flags).unwrap();
+        assert_eq!(
+            p.oauth.endpoints,
+            Endpoints {
+                token: Some("https://new.example/token".into()),
+                ..Endpoints::default()
+            }
+        );
+        assert!(p.same_client(&p.clone()));
+        assert!(!same.same_client(&p), "another issuer is another client");
+    }
+
+    #[test]
+    fn flags_apply_only_where_the_provider_takes_them() {
+        let refused = |kind: ProviderName, flags: &LoginArgs| {
+            let mut p = Profile::new(kind);
+            match p.merge_login_flags(flags) {
+                Ok(()) => false,
+                Err(e) => {
+                    assert_eq!(e.kind, crate::error::Kind::Usage);
+                    assert!(e.message().starts_with("OAuth flags"), "{}", e.message());
+                    true
+                }
+            }
+        };
+        let rm = || ProviderName::from(ProviderKind::Realmassive);
+        let defined = || ProviderName::parse("acme").unwrap();
+        let mut client = LoginArgs::default();
+        client.client.client_id = Some("c".into());
+        let mut scope = LoginArgs::default();
+        scope.oauth.scopes = vec!["s".into()];
+        assert!(refused(rm(), &client));
+        assert!(refused(rm(), &scope));
+        assert!(!refused(defined(), &client), "a definition may send it");
+        assert!(refused(defined(), &scope));
+        assert!(!refused(ProviderKind::Organicity.into(), &scope));
+        assert!(!refused(rm(), &LoginArgs::default()));
     }
 
     #[test]

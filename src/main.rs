@@ -14,6 +14,7 @@ mod fast_args;
 mod fsutil;
 mod helpers;
 mod http;
+mod input;
 mod keepfresh;
 mod lock;
 mod output;

@@ -14,6 +14,7 @@ mod id_token;
 mod keep_fresh;
 mod keychain;
 mod kubectl;
+mod login_flags;
 mod makeshift;
 mod mock_server;
 mod oauth2;

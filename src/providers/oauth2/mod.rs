@@ -495,15 +495,8 @@ impl Provider for OAuth2 {
         Ok(ts)
     }
 
-    fn remote_info(
-        &self,
-        http: &Http,
-        access: &Secret<String>,
-        user: Option<&UserInfo>,
-    ) -> Result<Value, Failure> {
-        self.remote_info_with(http, access, user, &Credentials::default())
-    }
-
+    // Only the form with the stored credentials: introspection needs the
+    // client to authenticate, and the session always passes them.
     fn remote_info_with(
         &self,
         http: &Http,
