@@ -149,11 +149,7 @@ fn a_process_killed_mid_refresh_loses_nothing() {
         Duration::from_secs(10),
     );
     let mut child = spawn(&env, &["print-header", "-p", "rm"]);
-    let start = Instant::now();
-    while slow.calls() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(10), "no refresh seen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for("the refresh to reach the server", 10, || slow.calls() > 0);
     // Killed while holding the lock, with the request in flight.
     child.kill().unwrap();
     child.wait().unwrap();

@@ -8,7 +8,7 @@ use crate::common::*;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 struct Job {
     env: TestEnv,
@@ -45,18 +45,6 @@ impl TestEnv {
         std::fs::read_dir(self.runtime_dir().join("tokctl"))
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default()
-    }
-}
-
-/// Waits until `cond` holds, or panics after `secs` seconds.
-fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let t0 = Instant::now();
-    while !cond() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

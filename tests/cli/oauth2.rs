@@ -4,7 +4,7 @@
 //! failures), and whole flows against a real OpenID Connect server
 //! (`common::oidc`, the `oidc-provider` fixture).
 
-use crate::common::interactive::{Running, wait_until};
+use crate::common::interactive::Running;
 use crate::common::*;
 use base64::Engine;
 use httpmock::prelude::*;
@@ -837,7 +837,9 @@ fn a_rejected_refresh_uses_the_token_another_process_stored_meanwhile() {
             .args(["print-header", "-p", "kc", "--format", "token"]),
     );
     // tokctl has read the old token once its refresh reaches the server.
-    wait_until("tokctl's refresh with the old token", || stale.calls() >= 1);
+    wait_for("tokctl's refresh with the old token", 20, || {
+        stale.calls() >= 1
+    });
     env.store_refresh_token_elsewhere("kc", &rt2);
     let out = run.finish();
     env.assert_ok_with(&out, &[]);

@@ -132,12 +132,3 @@ fn join_by<T>(reader: JoinHandle<T>, deadline: Instant, what: &str) -> T {
     }
     reader.join().unwrap()
 }
-
-/// Polls `done` every 10 ms for up to 20 s; panics with `what` otherwise.
-pub fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}

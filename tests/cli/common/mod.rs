@@ -577,6 +577,19 @@ pub fn http_date(t: i64) -> String {
     format!("{day}, {d} {month} {y} {time} GMT")
 }
 
+/// Polls `cond` every 10 ms until it holds; panics naming `what` after
+/// `secs` seconds. For waiting on an event instead of sleeping.
+pub fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// A catch-all mock: any request the other mocks did not take lands here,
 /// so `assert_calls(0)` proves nothing else was asked.
 pub fn mock_anything_else(srv: &MockServer) -> httpmock::Mock<'_> {
