@@ -43,6 +43,26 @@ fn keychain_lookup(profile: &str) -> Option<String> {
     (out.status.success() && !out.stdout.is_empty()).then(|| String::from_utf8(out.stdout).unwrap())
 }
 
+/// The gate of the tests that use the real keychain: unless
+/// `TOKCTL_TEST_KEYCHAIN=1`, `None`, saying that `test` is skipped; else a
+/// profile name of this run only (random-ish, starting with `prefix`) and
+/// the guard that clears its keychain items at the end.
+fn keychain_profile(test: &str, prefix: &str) -> Option<(String, ClearOnDrop)> {
+    if std::env::var("TOKCTL_TEST_KEYCHAIN").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped {test}: set TOKCTL_TEST_KEYCHAIN=1 \
+             (scripts/test does, under dbus-run-session with gnome-keyring)"
+        );
+        return None;
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let profile = format!("{prefix}-{}-{nanos}", std::process::id());
+    Some((profile.clone(), ClearOnDrop(profile)))
+}
+
 /// Removes the test's keychain items, chunks included, even when the test
 /// fails.
 struct ClearOnDrop(String);
@@ -59,19 +79,10 @@ impl Drop for ClearOnDrop {
 
 #[test]
 fn keychain_round_trip_with_secret_tool() {
-    if std::env::var("TOKCTL_TEST_KEYCHAIN").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped keychain_round_trip_with_secret_tool: set TOKCTL_TEST_KEYCHAIN=1 \
-             (scripts/test does, under dbus-run-session with gnome-keyring)"
-        );
+    let Some((profile, _cleanup)) = keychain_profile("keychain_round_trip_with_secret_tool", "kc")
+    else {
         return;
-    }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let profile = format!("kc-{}-{nanos}", std::process::id());
-    let _cleanup = ClearOnDrop(profile.clone());
+    };
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     let access = env.rm_access("kc1", 3600);
@@ -251,16 +262,11 @@ fn auto_falls_back_to_the_file_store_with_a_warning() {
 /// left behind must be removed by the next save or by logout.
 #[test]
 fn large_secrets_are_split_and_reassembled() {
-    if std::env::var("TOKCTL_TEST_KEYCHAIN").as_deref() != Ok("1") {
-        eprintln!("skipped large_secrets_are_split_and_reassembled: set TOKCTL_TEST_KEYCHAIN=1");
+    let Some((profile, _cleanup)) =
+        keychain_profile("large_secrets_are_split_and_reassembled", "kcbig")
+    else {
         return;
-    }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let profile = format!("kcbig-{}-{nanos}", std::process::id());
-    let _cleanup = ClearOnDrop(profile.clone());
+    };
     let mut env = TestEnv::new();
     let srv = MockServer::start();
     let access = env.rm_access("big1", 3600);
