@@ -228,6 +228,12 @@ fn the_supervisor_sleeps_while_nothing_happens() {
     let Job { env, .. } = job(3600);
     let mut child = env.keep_fresh(&[], "exec sleep 30").spawn().unwrap();
     wait_for("the run directory", 10, || env.run_dirs().len() == 1);
+    // Measure from when the supervisor has started its command and has
+    // nothing left to do, not from the moment its directory exists.
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    wait_for("the command under the supervisor", 10, || {
+        running_sleep_where(STAT_PPID, pid)
+    });
     let cpu = || {
         // utime + stime, in clock ticks, fields 14 and 15 of /proc/PID/stat.
         let stat = read(Path::new(&format!("/proc/{}/stat", child.id())));
@@ -555,9 +561,18 @@ impl Terminal {
     }
 }
 
-/// Whether a process of group `pgrp` is `sleep` and not stopped (from
-/// `/proc/PID/stat`: "pid (comm) state ppid pgrp …").
+/// Whether a process of group `pgrp` is `sleep` and not stopped.
 fn group_has_running_sleep(pgrp: libc::pid_t) -> bool {
+    running_sleep_where(STAT_PGRP, pgrp)
+}
+
+/// Fields of `/proc/PID/stat` after "pid (comm)": state, ppid, pgrp, ….
+const STAT_PPID: usize = 1;
+const STAT_PGRP: usize = 2;
+
+/// Whether some `sleep` that is not stopped has `id` in stat field `field`
+/// ([`STAT_PPID`]: its parent; [`STAT_PGRP`]: its process group).
+fn running_sleep_where(field: usize, id: libc::pid_t) -> bool {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return false;
     };
@@ -571,7 +586,7 @@ fn group_has_running_sleep(pgrp: libc::pid_t) -> bool {
         let fields: Vec<&str> = tail.split_whitespace().collect();
         head.ends_with("(sleep")
             && fields.first().is_some_and(|st| *st != "T" && *st != "t")
-            && fields.get(2).and_then(|g| g.parse().ok()) == Some(pgrp)
+            && fields.get(field).and_then(|g| g.parse().ok()) == Some(id)
     })
 }
 
