@@ -9,14 +9,17 @@
 //! A key is identified by its RFC 7638 JWK thumbprint (SHA-256 over the
 //! canonical JSON of the public members, base64url), which is what the
 //! `kid` of a JWK set registered at the server is usually set to, and what
-//! Okta and Keycloak compute when they import a key.
+//! Okta and Keycloak compute when they import a key. A key given with its
+//! certificate is also named by the certificate's thumbprints (`x5t`,
+//! `x5t#S256`), which is how Entra ID finds a certificate credential; the
+//! certificate is parsed by `rustls-webpki` (rustls's own parser).
 
 use crate::secret::Secret;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
-use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -41,6 +44,20 @@ enum Pair {
 pub struct ClientKey {
     pair: Pair,
     kid: String,
+    /// The thumbprints of the key's certificate, for servers that find the
+    /// key by its certificate (see [`CertThumbprints`]).
+    cert: Option<CertThumbprints>,
+}
+
+/// The SHA-1 and SHA-256 thumbprints of a certificate's DER, base64url: an
+/// assertion names its key's certificate with them (`x5t`, `x5t#S256`),
+/// which is how Entra ID finds a certificate credential. Not secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertThumbprints {
+    /// `x5t`: SHA-1, what Entra ID has always read.
+    pub sha1: String,
+    /// `x5t#S256`: SHA-256.
+    pub sha256: String,
 }
 
 impl std::fmt::Debug for ClientKey {
@@ -99,7 +116,41 @@ impl ClientKey {
             _ => return Err(unsupported()),
         };
         let kid = thumbprint(&pair);
-        Ok(ClientKey { pair, kid })
+        Ok(ClientKey {
+            pair,
+            kid,
+            cert: None,
+        })
+    }
+
+    /// The thumbprints of `pem`'s (first) certificate, after checking that
+    /// it certifies this key. The error says what is wrong without quoting
+    /// the file.
+    pub fn certificate(&self, pem: &str) -> Result<CertThumbprints, String> {
+        let der = CertificateDer::from_pem_slice(pem.as_bytes())
+            .map_err(|_| "it holds no PEM certificate (BEGIN CERTIFICATE)".to_string())?;
+        let cert = webpki::EndEntityCert::try_from(&der)
+            .map_err(|e| format!("its certificate cannot be read ({e})"))?;
+        // The SubjectPublicKeyInfo ends with the key's public bytes (RSA:
+        // the RSAPublicKey DER; EC: the uncompressed point).
+        let public: &[u8] = match &self.pair {
+            Pair::Rsa(k) => k.public().as_ref(),
+            Pair::Ec(k) => k.public_key().as_ref(),
+        };
+        if !cert.subject_public_key_info().as_ref().ends_with(public) {
+            return Err("its certificate is for another key than --client-key".into());
+        }
+        let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der.as_ref());
+        Ok(CertThumbprints {
+            sha1: b64(sha1.as_ref()),
+            sha256: b64(&Sha256::digest(der.as_ref())),
+        })
+    }
+
+    /// This key, with its certificate named in every assertion's header.
+    pub fn with_certificate(mut self, cert: Option<CertThumbprints>) -> ClientKey {
+        self.cert = cert;
+        self
     }
 
     /// The JWS algorithm this key signs with.
@@ -189,7 +240,14 @@ pub fn assertion(signer: &Signer<'_>, client_id: &str, aud: &str, now: i64) -> S
     rng.fill(&mut jti).expect("the system RNG works");
     let header = match signer {
         Signer::Secret(_) => json!({"alg": "HS256", "typ": "JWT"}),
-        Signer::Key(k) => json!({"alg": k.alg(), "typ": "JWT", "kid": k.kid()}),
+        Signer::Key(k) => {
+            let mut h = json!({"alg": k.alg(), "typ": "JWT", "kid": k.kid()});
+            if let Some(c) = &k.cert {
+                h["x5t"] = json!(c.sha1);
+                h["x5t#S256"] = json!(c.sha256);
+            }
+            h
+        }
     };
     let claims = json!({
         "iss": client_id,
@@ -284,6 +342,65 @@ ivFCza4Z2Qx69SOX5oReqRv7Ne7lTwVz8Q==
             .expect("signature verifies");
         let again = assertion(&Signer::Key(&key), "cli", "https://as/token", 1000);
         assert_ne!(parts(&again).1["jti"], c["jti"], "a new jti each time");
+    }
+
+    /// Self-signed certificates (`openssl req -new -x509`) for the EC key
+    /// above and for another key, and the first one's thumbprints as
+    /// `openssl x509 -outform der | openssl dgst -sha1 / -sha256` give them.
+    const EC_CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBgjCCASmgAwIBAgIUYCPHXx9ahF+xD1T5g202e2zc5EgwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLdG9rY3RsLXRlc3QwIBcNMjYxMjAyMDAzNjQyWhgPMjEyNjEx
+MDgwMDM2NDJaMBYxFDASBgNVBAMMC3Rva2N0bC10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEzleiMJhnwdNJcSygY7LfxYl1yjUwFv88JGgHwnZjyJK1a0ob
+7k7SivFCza4Z2Qx69SOX5oReqRv7Ne7lTwVz8aNTMFEwHQYDVR0OBBYEFK1rQ0HL
+np9TWe/edNjlM20Tz9KJMB8GA1UdIwQYMBaAFK1rQ0HLnp9TWe/edNjlM20Tz9KJ
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgdpQKvBOdRefE4rAo
+f16BxYXtVn4+BvrpjtbeyrAXn/kCID9+5HZCPtkbImwWGJEedXc9KBS82W3x+xw0
+ZQ7sUQAi
+-----END CERTIFICATE-----
+";
+    const OTHER_CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBeDCCAR2gAwIBAgIUI5B4EKBeZygZ2zvWC3omsr3s+x4wCgYIKoZIzj0EAwIw
+EDEOMAwGA1UEAwwFb3RoZXIwIBcNMjYxMjAyMDAzNjQyWhgPMjEyNjExMDgwMDM2
+NDJaMBAxDjAMBgNVBAMMBW90aGVyMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE
+Vffge3Aki47609Ql90UstqZoyLKM8vWBjJ/bxJKYvNvMJe3luPPTKt+gyPab9c4/
+NkRI90BkCj8h1Ph4gXutE6NTMFEwHQYDVR0OBBYEFIN6/RFqZNJEm8MYtZVfCVk5
+LVyBMB8GA1UdIwQYMBaAFIN6/RFqZNJEm8MYtZVfCVk5LVyBMA8GA1UdEwEB/wQF
+MAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAMB7Wi/Kd3m4bcaR/3KNtnkmvCHSC3rG
+OkuQjN6+kVpRAiEAwVwRIQu1pJVnR8UdrMJoWrJahy/r0kEqtATsdIuQvjI=
+-----END CERTIFICATE-----
+";
+    const EC_CERT_SHA1: &str = "vdZgzC5iY-HYQIgaGRFE8TYS6Ws";
+    const EC_CERT_SHA256: &str = "YAA3-SAAVM5PPw2blHNJFZA_eoKXozQKYqYJeMkPX1I";
+
+    #[test]
+    fn a_certificate_names_the_key_in_the_header() {
+        let key = ClientKey::from_pem(&Secret::new(EC_SEC1.into())).unwrap();
+        let t = key.certificate(EC_CERT).unwrap();
+        assert_eq!(
+            (t.sha1.as_str(), t.sha256.as_str()),
+            (EC_CERT_SHA1, EC_CERT_SHA256)
+        );
+        let key = key.with_certificate(Some(t));
+        let (h, _, _) = parts(&assertion(&Signer::Key(&key), "c", "a", 0));
+        assert_eq!(h["x5t"], EC_CERT_SHA1);
+        assert_eq!(h["x5t#S256"], EC_CERT_SHA256);
+        assert_eq!(h["kid"], EC_KID, "the kid stays the key's thumbprint");
+        let plain = ClientKey::from_pem(&Secret::new(EC_SEC1.into())).unwrap();
+        let (h, _, _) = parts(&assertion(&Signer::Key(&plain), "c", "a", 0));
+        assert!(h.get("x5t").is_none(), "{h}");
+    }
+
+    #[test]
+    fn a_certificate_of_another_key_or_none_is_refused() {
+        let key = ClientKey::from_pem(&Secret::new(EC_SEC1.into())).unwrap();
+        let e = key.certificate(OTHER_CERT).unwrap_err();
+        assert!(e.contains("another key"), "{e}");
+        let e = key.certificate(EC_SEC1).unwrap_err();
+        assert!(
+            e.contains("no PEM certificate") && !e.contains("MHcC"),
+            "{e}"
+        );
     }
 
     #[test]
