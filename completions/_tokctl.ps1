@@ -60,7 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--device-url', '--device-url', [CompletionResultType]::ParameterName, 'OAuth device authorization endpoint')
             [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'How the client authenticates at the token endpoint')
             [CompletionResult]::new('--client-key', '--client-key', [CompletionResultType]::ParameterName, 'PEM private key: signs private-key-jwt assertions (kept in the secret store), or the tls key')
-            [CompletionResult]::new('--client-cert', '--client-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for --client-auth tls (mutual TLS)')
+            [CompletionResult]::new('--client-cert', '--client-cert', [CompletionResultType]::ParameterName, 'PEM client certificate: for --client-auth tls (mutual TLS), or with private-key-jwt the key''s certificate, named in assertions (x5t) as Entra ID wants')
             [CompletionResult]::new('--auth-param', '--auth-param', [CompletionResultType]::ParameterName, 'Add KEY=VALUE to the authorization request (repeatable; e.g. access_type=offline)')
             [CompletionResult]::new('--token-param', '--token-param', [CompletionResultType]::ParameterName, 'Add KEY=VALUE to every token request (repeatable; e.g. audience=https://api.example.com)')
             [CompletionResult]::new('--flow', '--flow', [CompletionResultType]::ParameterName, 'OAuth grant used to log in')

@@ -56,7 +56,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --device-url 'OAuth device authorization endpoint'
             cand --client-auth 'How the client authenticates at the token endpoint'
             cand --client-key 'PEM private key: signs private-key-jwt assertions (kept in the secret store), or the tls key'
-            cand --client-cert 'PEM client certificate for --client-auth tls (mutual TLS)'
+            cand --client-cert 'PEM client certificate: for --client-auth tls (mutual TLS), or with private-key-jwt the key''s certificate, named in assertions (x5t) as Entra ID wants'
             cand --auth-param 'Add KEY=VALUE to the authorization request (repeatable; e.g. access_type=offline)'
             cand --token-param 'Add KEY=VALUE to every token request (repeatable; e.g. audience=https://api.example.com)'
             cand --flow 'OAuth grant used to log in'

@@ -66,7 +66,7 @@ client-secret-jwt\t'An RFC 7523 assertion signed HS256 with the client secret (c
 private-key-jwt\t'An RFC 7523 assertion signed with --client-key, RS256 or ES256 (private_key_jwt)'
 tls\t'Mutual TLS with --client-cert and --client-key (RFC 8705 tls_client_auth)'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-key -d 'PEM private key: signs private-key-jwt assertions (kept in the secret store), or the tls key' -r -F
-complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-cert -d 'PEM client certificate for --client-auth tls (mutual TLS)' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l client-cert -d 'PEM client certificate: for --client-auth tls (mutual TLS), or with private-key-jwt the key\'s certificate, named in assertions (x5t) as Entra ID wants' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l auth-param -d 'Add KEY=VALUE to the authorization request (repeatable; e.g. access_type=offline)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l token-param -d 'Add KEY=VALUE to every token request (repeatable; e.g. audience=https://api.example.com)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l flow -d 'OAuth grant used to log in' -r -f -a "auth-code\t'Authorization code with PKCE, via the browser and a loopback redirect'

@@ -226,7 +226,7 @@ pub struct OAuthArgs {
     #[arg(long, value_name = "PATH")]
     pub client_key: Option<PathBuf>,
 
-    /// PEM client certificate for --client-auth tls (mutual TLS)
+    /// PEM client certificate: for --client-auth tls (mutual TLS), or with private-key-jwt the key's certificate, named in assertions (x5t) as Entra ID wants
     #[arg(long, value_name = "PATH")]
     pub client_cert: Option<PathBuf>,
 

@@ -320,8 +320,12 @@ impl OAuthSettings {
             method => {
                 self.client_cert = None;
                 self.client_key = None;
-                if a.client_cert.is_some() {
-                    return Err(usage("--client-cert is for --client-auth tls"));
+                // With private-key-jwt the certificate goes into the
+                // secret store beside its key (`input::SecretInput::client_key`).
+                if a.client_cert.is_some() && method != Some(ClientAuth::PrivateKeyJwt) {
+                    return Err(usage(
+                        "--client-cert is for --client-auth tls or private-key-jwt",
+                    ));
                 }
                 if a.client_key.is_some() && method != Some(ClientAuth::PrivateKeyJwt) {
                     return Err(usage(

@@ -68,19 +68,30 @@ impl SecretInput {
 
     /// The `private-key-jwt` key: read from `path` (owner and mode checked,
     /// the key parsed), else the one `kept` by an earlier login of the same
-    /// client.
+    /// client. With `cert`, the key's certificate is kept beside it, after
+    /// checking that it is the key's, so that assertions name it (`x5t`).
     pub fn client_key(
         &mut self,
         path: Option<&Path>,
+        cert: Option<&Path>,
         kept: Option<Secret<String>>,
     ) -> Result<Secret<String>, Failure> {
+        if cert.is_some() && path.is_none() {
+            return Err(usage(
+                "--client-cert with --client-auth private-key-jwt needs --client-key PATH too",
+            ));
+        }
         let Some(path) = path else {
             return kept.ok_or_else(|| {
                 usage("--client-auth private-key-jwt needs --client-key PATH")
                     .hint("a PEM private key, RSA (RS256) or EC P-256 (ES256), whose public key the server has registered for the client")
             });
         };
-        let pem = oauth2::keyfile::read_private(path)?;
+        let mut pem = oauth2::keyfile::read_private(path)?;
+        if let Some(cert) = cert {
+            let text = oauth2::keyfile::read_public(cert)?;
+            pem = Secret::new(format!("{}\n{text}", pem.expose()));
+        }
         oauth2::ClientKey::from_pem(&pem).map_err(|why| {
             crate::error::config(format!(
                 "the client key {} is unusable: {why}",

@@ -103,7 +103,11 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<u8> {
     };
     if session.profile().oauth.client_auth == Some(ClientAuth::PrivateKeyJwt) {
         let kept = reusable.and_then(|p| p.client_key.clone());
-        creds.client_key = Some(input.client_key(args.oauth.client_key.as_deref(), kept)?);
+        creds.client_key = Some(input.client_key(
+            args.oauth.client_key.as_deref(),
+            args.oauth.client_cert.as_deref(),
+            kept,
+        )?);
     }
     if caps.needs_client_secret && creds.client_secret.is_none() {
         creds.client_secret = Some(input.required_client_secret(&name)?);

@@ -430,6 +430,39 @@ fn private_key_jwt_key_moves_to_the_store_and_the_issuer_audience_works() {
 }
 
 #[test]
+fn private_key_jwt_with_its_certificate_names_it_in_every_assertion() {
+    // Entra ID finds a certificate credential by the x5t header.
+    let (mut w, pki) = jwt_world();
+    let (key, cert) = (pki.path("rsa-pkcs8.key"), pki.path("rsa-pkcs8.crt"));
+    let mut flags = pk_flags(&key).to_vec();
+    flags.extend(["--client-cert", &cert]);
+    w.full_cycle("entra", "tokctl-jwt", None, &flags, "private_key_jwt");
+    let (sha1, sha256) = pki.thumbprints("rsa-pkcs8.crt");
+    let h = &w.srv.stats()["last_assertion"]["header"];
+    assert_eq!(h["x5t"], sha1, "{h}");
+    assert_eq!(h["x5t#S256"], sha256, "{h}");
+    assert_eq!(h["kid"].as_str().unwrap().len(), 43, "the kid stays");
+    // Kept beside the key, not as a path: the files may go.
+    assert!(!w.env.config_text().contains("rsa-pkcs8.crt"));
+    // Another key's certificate, or a certificate without its key, is refused
+    // before anything is sent.
+    w.srv.reset();
+    let other = pki.path("client.pem");
+    let mut flags = pk_flags(&key).to_vec();
+    flags.extend(["--client-cert", &other]);
+    let out = w.login("o", "tokctl-jwt", None, &flags);
+    assert_exit(&w.env, &out, 5, "for another key than --client-key");
+    let out = w.login(
+        "o",
+        "tokctl-jwt",
+        None,
+        &["--client-auth", "private-key-jwt", "--client-cert", &cert],
+    );
+    assert_exit(&w.env, &out, 2, "needs --client-key PATH too");
+    assert_eq!(w.srv.stats()["token"], json!({}), "nothing was sent");
+}
+
+#[test]
 fn a_wrong_key_is_exit_3_quoting_the_server() {
     let (mut w, pki) = jwt_world();
     let key = pki.path("unregistered.key");

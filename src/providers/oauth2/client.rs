@@ -153,11 +153,19 @@ impl Client<'_> {
         match resp.oauth_error().as_deref() {
             Some("invalid_client" | "unauthorized_client") if self.authenticates() => {
                 f.hint(match self.method {
-                    ClientAuth::PrivateKeyJwt => format!(
-                        "check the client id ({}) and that the server has the public key of --client-key registered for it (kid {})",
-                        self.id,
-                        self.key.as_ref().map_or("?", |k| k.kid())
-                    ),
+                    ClientAuth::PrivateKeyJwt => match self.key.as_ref().and_then(|k| k.cert().map(|c| (k, c))) {
+                        Some((k, c)) => format!(
+                            "check the client id ({}) and that the server has the certificate of --client-cert registered for it (x5t {}, kid {})",
+                            self.id,
+                            c.sha1,
+                            k.kid()
+                        ),
+                        None => format!(
+                            "check the client id ({}) and that the server has the public key of --client-key registered for it (kid {})",
+                            self.id,
+                            self.key.as_ref().map_or("?", |k| k.kid())
+                        ),
+                    },
                     ClientAuth::Tls => format!(
                         "check the client id ({}) and that the server accepts the certificate in --client-cert for it",
                         self.id

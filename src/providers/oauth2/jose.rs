@@ -116,17 +116,23 @@ impl ClientKey {
             _ => return Err(unsupported()),
         };
         let kid = thumbprint(&pair);
-        Ok(ClientKey {
+        let mut key = ClientKey {
             pair,
             kid,
             cert: None,
-        })
+        };
+        // A certificate beside the key (`--client-cert` at login, or a
+        // combined PEM file) names the key in every assertion.
+        if pem.expose().contains("-----BEGIN CERTIFICATE-----") {
+            key.cert = Some(key.certificate(pem.expose())?);
+        }
+        Ok(key)
     }
 
     /// The thumbprints of `pem`'s (first) certificate, after checking that
-    /// it certifies this key. The error says what is wrong without quoting
+    /// it certifies this key (a PEM may hold both). The error says what is wrong without quoting
     /// the file.
-    pub fn certificate(&self, pem: &str) -> Result<CertThumbprints, String> {
+    fn certificate(&self, pem: &str) -> Result<CertThumbprints, String> {
         let der = CertificateDer::from_pem_slice(pem.as_bytes())
             .map_err(|_| "it holds no PEM certificate (BEGIN CERTIFICATE)".to_string())?;
         let cert = webpki::EndEntityCert::try_from(&der)
@@ -147,10 +153,9 @@ impl ClientKey {
         })
     }
 
-    /// This key, with its certificate named in every assertion's header.
-    pub fn with_certificate(mut self, cert: Option<CertThumbprints>) -> ClientKey {
-        self.cert = cert;
-        self
+    /// The thumbprints of the certificate that came with the key, if any.
+    pub fn cert(&self) -> Option<&CertThumbprints> {
+        self.cert.as_ref()
     }
 
     /// The JWS algorithm this key signs with.
@@ -375,13 +380,12 @@ OkuQjN6+kVpRAiEAwVwRIQu1pJVnR8UdrMJoWrJahy/r0kEqtATsdIuQvjI=
 
     #[test]
     fn a_certificate_names_the_key_in_the_header() {
-        let key = ClientKey::from_pem(&Secret::new(EC_SEC1.into())).unwrap();
-        let t = key.certificate(EC_CERT).unwrap();
+        let key = ClientKey::from_pem(&Secret::new(format!("{EC_SEC1}{EC_CERT}"))).unwrap();
+        let t = key.cert().unwrap();
         assert_eq!(
             (t.sha1.as_str(), t.sha256.as_str()),
             (EC_CERT_SHA1, EC_CERT_SHA256)
         );
-        let key = key.with_certificate(Some(t));
         let (h, _, _) = parts(&assertion(&Signer::Key(&key), "c", "a", 0));
         assert_eq!(h["x5t"], EC_CERT_SHA1);
         assert_eq!(h["x5t#S256"], EC_CERT_SHA256);
@@ -392,7 +396,7 @@ OkuQjN6+kVpRAiEAwVwRIQu1pJVnR8UdrMJoWrJahy/r0kEqtATsdIuQvjI=
     }
 
     #[test]
-    fn a_certificate_of_another_key_or_none_is_refused() {
+    fn a_certificate_of_another_key_or_a_broken_one_is_refused() {
         let key = ClientKey::from_pem(&Secret::new(EC_SEC1.into())).unwrap();
         let e = key.certificate(OTHER_CERT).unwrap_err();
         assert!(e.contains("another key"), "{e}");

@@ -56,6 +56,8 @@ impl Pki {
             )[..],
             "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa-pkcs8.key",
             "rsa -in rsa-pkcs8.key -traditional -out rsa-pkcs1.key",
+            "req -new -x509 -key rsa-pkcs8.key -subj /CN=tokctl-jwt -days 1 -out rsa-pkcs8.crt",
+            "x509 -in rsa-pkcs8.crt -outform der -out rsa-pkcs8.der",
             "ecparam -name prime256v1 -genkey -noout -out ec-sec1.key",
             "pkcs8 -topk8 -nocrypt -in ec-sec1.key -out ec-pkcs8.key",
             "ecparam -name prime256v1 -genkey -noout -out unregistered.key",
@@ -71,6 +73,18 @@ impl Pki {
         Pki {
             dir: dir.to_path_buf(),
         }
+    }
+
+    /// The SHA-1 and SHA-256 thumbprints (base64url) of certificate `name`
+    /// (made beside it as `name` with `.der` for `.crt`): an assertion's
+    /// `x5t` and `x5t#S256`.
+    pub fn thumbprints(&self, name: &str) -> (String, String) {
+        use base64::Engine;
+        let der = std::fs::read(self.dir.join(name.replace(".crt", ".der"))).unwrap();
+        let b64 = |d: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d);
+        let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der);
+        let sha256 = ring::digest::digest(&ring::digest::SHA256, &der);
+        (b64(sha1.as_ref()), b64(sha256.as_ref()))
     }
 
     /// A file in the directory, as a string for command lines.
