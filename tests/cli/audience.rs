@@ -340,6 +340,23 @@ fn narrowing_is_for_oauth_profiles_and_checks_its_values() {
         .unwrap();
     let err = env.assert_failed(&out, 2);
     assert!(err.contains("is not an absolute URI"), "{err}");
+    // A provider without OAuth has no narrower token to give: exit 2, and
+    // its own token and cache stay as they were.
+    let (env, _srv, access) = TestEnv::logged_in_rm();
+    let cache = read(&env.cache_path("rm"));
+    let out = env
+        .tokctl()
+        .args(["print-header", "-p", "rm", "--scope", "read"])
+        .output()
+        .unwrap();
+    let err = env.assert_failed(&out, 2);
+    assert!(
+        err.contains("narrowed with --scope, --resource or --audience is not supported"),
+        "{err}"
+    );
+    assert!(!err.contains(&access), "{err}");
+    assert_eq!(read(&env.cache_path("rm")), cache);
+    assert!(files_under(&env.data_dir().join("cache/narrow")).is_empty());
 }
 
 #[test]
@@ -398,5 +415,20 @@ fn the_helpers_and_keep_fresh_hand_out_the_narrowed_token() {
         .output()
         .unwrap();
     g.env.assert_ok(&out);
+    assert!(g.narrowed_files().is_empty());
+}
+
+#[test]
+fn a_profile_without_a_cache_asks_the_server_each_time() {
+    let g = Granted::new();
+    let text = g.env.config_text();
+    assert!(text.contains("[profiles.w]\n"), "{text}");
+    g.env
+        .write_config(&text.replace("[profiles.w]\n", "[profiles.w]\ncache = false\n"));
+    let first = g.token(&["--resource", API]);
+    let second = g.token(&["--resource", API]);
+    assert_eq!(g.introspect(&second)["aud"], API);
+    assert_ne!(first, second);
+    assert_eq!(g.refreshes(), 2, "no narrowed token is kept");
     assert!(g.narrowed_files().is_empty());
 }
