@@ -42,9 +42,10 @@ impl Output {
         }
     }
 
-    /// A warning about something the person wrote that tokctl ignores
-    /// (a misspelt key): printed even with `--quiet`, which silences
-    /// progress, not mistakes.
+    /// A warning: something the person wrote that tokctl ignores (a
+    /// misspelt key), or a failure it works around (keep-fresh keeping the
+    /// last token while renewal fails). Printed even with `--quiet`, which
+    /// silences progress, not trouble.
     pub fn warn(&self, msg: &str) {
         line(&format!("warning: {msg}"));
     }

@@ -156,7 +156,7 @@ impl Job<'_> {
                     let (warning, p) = failures.record(&e);
                     if let Some(w) = warning {
                         // A warning, not a notice: even -q shows it once.
-                        self.ctx.out.instruct(&w);
+                        self.ctx.out.warn(&w);
                     }
                     pause = Some(p);
                 }

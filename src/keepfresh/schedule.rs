@@ -66,7 +66,7 @@ impl Failures {
         let pause = growing.min(cap).max(e.retry_after.unwrap_or_default());
         let warning = self.warned.insert(kind_of(e)).then(|| {
             let mut line =
-                format!("warning: cannot renew the token ({e}); keeping the last one and retrying");
+                format!("cannot renew the token ({e}); keeping the last one and retrying");
             if let Some(h) = &e.hint {
                 line.push_str(&format!("\nhint: {h}"));
             }

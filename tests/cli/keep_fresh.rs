@@ -338,6 +338,12 @@ fn an_outage_keeps_the_last_token_warns_once_and_resumes() {
         1,
         "{lines:?}"
     );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tokctl: warning: cannot renew the token (")),
+        "one `warning:`, after tokctl's name: {lines:?}"
+    );
     assert_eq!(Running::count(&lines, "renewed again"), 1, "{lines:?}");
     assert_eq!(Running::count(&lines, &kept), 0, "no token in messages");
 }
