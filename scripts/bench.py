@@ -10,6 +10,8 @@ below: its `tokctl` path, `env`, mock `server`, `work` dir and `login()`."""
 import json
 import os
 import platform
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -21,7 +23,10 @@ from pathlib import Path
 from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "target"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+# The cargo profile measured: `release` (what users get) unless
+# BENCH_PROFILE says `profiling` (quicker to rebuild, keeps symbols).
+PROFILE = os.environ.get("BENCH_PROFILE", "release")
 CONCURRENT = 50
 PROFILES = 50
 def sh(*args, **kw):
@@ -31,22 +36,33 @@ def sh(*args, **kw):
 def clean_release_build():
     """Times `cargo build --release` from nothing, in its own target dir so
     the developer's incremental state is untouched."""
-    if os.environ.get("BENCH_SKIP_CLEAN_BUILD"):
-        sh("cargo", "build", "--release", "--quiet", cwd=ROOT)
-        return None, TARGET / "release" / "tokctl"
+    if os.environ.get("BENCH_SKIP_CLEAN_BUILD") or PROFILE != "release":
+        sh("cargo", "build", "--profile", PROFILE, "--quiet", cwd=ROOT)
+        return None, TARGET / PROFILE / "tokctl"
     clean = TARGET / "bench-clean"
     shutil.rmtree(clean, ignore_errors=True)
-    start = time.monotonic()
+    start, cpu = time.monotonic(), children_cpu()
     sh("cargo", "build", "--release", "--quiet", "--target-dir", str(clean), cwd=ROOT)
-    return time.monotonic() - start, clean / "release" / "tokctl"
+    return (time.monotonic() - start, children_cpu() - cpu, os.getloadavg()[1]), clean / "release" / "tokctl"
+
+
+def children_cpu():
+    """User + system seconds of all finished child processes: a build's CPU
+    time, which other people's builds on the machine do not stretch."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 class MockServer:
     """examples/mock_server.rs on a free loopback port."""
 
     def __init__(self, access_ttl):
-        sh("cargo", "build", "--release", "--quiet", "--example", "mock_server", cwd=ROOT)
-        exe = TARGET / "release" / "examples" / "mock_server"
+        # The test suite's debug build, already there on a developer's
+        # machine: building the dev-dependencies again with LTO would cost
+        # more than the whole benchmark, and the server's own time is shown
+        # beside the one row it is part of (the refresh round trip).
+        sh("cargo", "build", "--quiet", "--example", "mock_server", cwd=ROOT)
+        exe = TARGET / "debug" / "examples" / "mock_server"
         self.proc = subprocess.Popen(
             [str(exe), "--port", "0", "--access-ttl", str(access_ttl)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -97,7 +113,7 @@ def narrowed_rows(tokctl, env, work):
         narrow = next((work / "data" / "cache" / "narrow" / "o").glob("*.json"))
         cmds = [f"cat {narrow}", f"{tokctl} print-header -p o", f"{tokctl} print-header -p o --resource {api}",
                 f"cat {narrow}"]
-        med = hyperfine(cmds, env, runs=300, warmup=50)
+        med = hyperfine(cmds, env, runs=300, warmup=50, rounds=10)
     finally:
         oidc.stop()
     floor = (med[0] + med[-1]) / 2
@@ -107,14 +123,22 @@ def narrowed_rows(tokctl, env, work):
     ]
 
 
-def hyperfine(commands, env, runs=200, warmup=20):
-    """Median seconds of each command (hyperfine, shell-less)."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        args = ["hyperfine", "-N", "--style", "none", "--runs", str(runs), "--warmup", str(warmup),
-                "--export-json", out.name] + commands
-        subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
-        data = json.load(open(out.name))
-    return [r["median"] for r in data["results"]]
+def hyperfine(commands, env, runs=200, warmup=20, rounds=1):
+    """Median seconds of each command (hyperfine, shell-less). With
+    `rounds`, hyperfine runs every command runs/rounds times per round, one
+    round after another, and the median is over all rounds' runs: the
+    commands then share the machine's load as it comes and goes, instead of
+    one command getting a quiet minute and the next a busy one."""
+    times = [[] for _ in commands]
+    for _ in range(rounds):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            args = ["hyperfine", "-N", "--style", "none", "--runs", str(runs // rounds),
+                    "--warmup", str(max(warmup // rounds, 3)), "--export-json", out.name] + commands
+            subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
+            data = json.load(open(out.name))
+        for t, r in zip(times, data["results"]):
+            t.extend(r["times"])
+    return [statistics.median(t) for t in times]
 
 
 def spawn_medians(argvs, env, stdin, runs=300, warmup=30):
@@ -142,12 +166,17 @@ def instructions(argv, env, stdin=None):
     return int(line.split(":")[-1])
 
 
-def peak_rss_kib(cmd, env, stdin=None):
-    """GNU time's %M: measured from a small C parent, because a child forked
-    from Python reports Python's own pages as its peak."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, check=True, input=stdin,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return int(out.stderr.decode().strip().splitlines()[-1])
+def peak_rss_kib(cmd, env, stdin=None, runs=15):
+    """GNU time's %M (measured from a small C parent, because a child forked
+    from Python reports Python's own pages as its peak): the median of
+    `runs`, since address-space randomisation moves which pages the kernel
+    maps around each fault, by ±0.2 MiB from run to run."""
+    peaks = []
+    for _ in range(runs):
+        out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, check=True, input=stdin,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        peaks.append(int(out.stderr.decode().strip().splitlines()[-1]))
+    return statistics.median(peaks)
 
 
 def ms(s):
@@ -221,7 +250,7 @@ def hot_rows(b, rows):
     cat = ["cat", b.cache("rm")]
     plain = [h for h in hot if h.stdin is None]
     med = hyperfine([" ".join(cat)] + [" ".join([b.tokctl, *h.args]) for h in plain] + [" ".join(cat)],
-                    b.env, runs=300, warmup=50)
+                    b.env, runs=600, warmup=50, rounds=10)
     floor = (med[0] + med[-1]) / 2
     times = dict(zip((h.label for h in plain), med[1:-1]))
     rows.append(("`cat` of the cache file (floor; mean of before and after)", ms(floor), "1.00×", ""))
@@ -237,10 +266,10 @@ def hot_rows(b, rows):
     for h in hot:
         n = instructions([b.tokctl, *h.args], b.env, h.stdin)
         rows.append((f"instructions: {h.label}", f"{n / 1e6:.2f} M", f"{n / cat_i:.2f}×", ""))
-    rows.append(("peak RSS of `cat`", f"{peak_rss_kib(cat, b.env) / 1024:.1f} MiB", "", ""))
+    rows.append(("peak RSS of `cat`", f"{peak_rss_kib(cat, b.env) / 1024:.2f} MiB", "median of 15", ""))
     for h in hot:
         rss = peak_rss_kib([b.tokctl, *h.args], b.env, h.stdin)
-        rows.append((f"peak RSS: {h.label}", f"{rss / 1024:.1f} MiB", "", "≤ 3 MiB"))
+        rows.append((f"peak RSS: {h.label}", f"{rss / 1024:.2f} MiB", "median of 15", "≤ 3 MiB"))
 
 
 def exec_overhead(b, rows):
@@ -296,7 +325,7 @@ def keep_fresh_supervisor(b, rows):
     true = shutil.which("true")
     med = hyperfine([f"{b.tokctl} exec -p rm -- {true}", f"{b.tokctl} exec -p rm --keep-fresh -- {true}"], env)
     rows.append(("`exec --keep-fresh -- true`", ms(med[1]), f"+{ms(med[1] - med[0])} over `exec -- true`", ""))
-    rss = peak_rss_kib([b.tokctl, "exec", "-p", "rm", "--keep-fresh", "--", "sleep", "2"], env)
+    rss = peak_rss_kib([b.tokctl, "exec", "-p", "rm", "--keep-fresh", "--", "sleep", "2"], env, runs=3)
     rows.append(("peak RSS of the `--keep-fresh` supervisor", f"{rss / 1024:.1f} MiB", "", "≤ 10 MiB"))
     quiet = float(os.environ.get("BENCH_QUIET_SECS", "60"))
     sup = subprocess.Popen([b.tokctl, "exec", "-p", "rm", "--keep-fresh", "--", "sleep", str(quiet + 5)], env=env)
@@ -317,11 +346,37 @@ def narrowed(b, rows):
     rows.extend(narrowed_rows(b.tokctl, b.env, b.work))
 
 
-OTHER_ROWS = [exec_overhead, keep_fresh_supervisor, listing, refresh_round_trip, concurrent_expired, narrowed]
+def binary_facts(b, rows):
+    """What the dynamic loader does before tokctl's first instruction, and
+    the hardening and portability it must keep: PIE (ASLR), full RELRO
+    (BIND_NOW), no packed DT_RELR relocations, and the newest glibc symbol
+    version it needs."""
+    relocs = sh("readelf", "-r", "-W", b.tokctl, capture_output=True).stdout
+    relative = relocs.count("R_X86_64_RELATIVE")
+    symbolic = sum(1 for l in relocs.splitlines() if l[:1].isalnum() and "R_X86_64_" in l) - relative
+    rows.append(("dynamic relocations: relative / symbol", f"{relative} / {symbolic}", "", ""))
+    dynamic = sh("readelf", "-d", "-W", b.tokctl, capture_output=True).stdout
+    libs = [l.split("[")[1].rstrip("]") for l in dynamic.splitlines() if "(NEEDED)" in l]
+    rows.append(("shared libraries loaded", ", ".join(libs), "", ""))
+    headers = sh("readelf", "-l", "-W", b.tokctl, capture_output=True).stdout
+    pie = "DYN (Position-Independent Executable" in headers or "PIE" in dynamic
+    relro = "GNU_RELRO" in headers and "BIND_NOW" in dynamic
+    relr = "(RELR)" in dynamic
+    versions = sh("readelf", "-V", "-W", b.tokctl, capture_output=True).stdout
+    glibc = max((tuple(int(x) for x in v.split("_")[1].split("."))
+                 for v in set(re.findall(r"GLIBC_2\.[0-9.]+", versions))), default=())
+    rows.append(("PIE / full RELRO / DT_RELR", f"{'yes' if pie else 'NO'} / {'yes' if relro else 'NO'} / "
+                 f"{'YES' if relr else 'no'}", "", "yes / yes / no"))
+    rows.append(("newest glibc symbol version needed", "GLIBC_" + ".".join(map(str, glibc)), "", ""))
+
+
+OTHER_ROWS = [exec_overhead, keep_fresh_supervisor, listing, refresh_round_trip, concurrent_expired, narrowed,
+              binary_facts]
 
 
 def main():
     build_secs, tokctl = clean_release_build()
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     tokctl = str(tokctl)
     work = Path(tempfile.mkdtemp(prefix="tokctl-bench-"))
     env = dict(os.environ)
@@ -341,9 +396,12 @@ def main():
         for measure in OTHER_ROWS:
             measure(b, rows)
         size = os.path.getsize(tokctl)
-        rows.append(("stripped release binary", f"{size / 1024 / 1024:.1f} MiB", "", "≤ 8 MiB"))
+        label = "stripped release binary" if PROFILE == "release" else f"{PROFILE} binary (with symbols)"
+        rows.append((label, f"{size / 1024 / 1024:.1f} MiB", "", "≤ 8 MiB" if PROFILE == "release" else ""))
         if build_secs is not None:
-            rows.append(("clean `cargo build --release`", f"{build_secs:.0f} s", "", "≤ 180 s"))
+            wall, cpu, load = build_secs
+            rows.append(("clean `cargo build --release`", f"{wall:.0f} s",
+                         f"{cpu:.0f} s CPU; load average {load:.1f} over 5 min", "≤ 180 s"))
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -351,7 +409,8 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"\nMachine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; "
           f"keychain rows: {'yes' if has_keychain(b) else 'no (no Secret Service)'}; "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; cargo profile {PROFILE}; "
+          f"load average {load_before} before, {' '.join(f'{x:.1f}' for x in os.getloadavg())} after\n")
     print("| measurement | median / value | ratio / note | target |")
     print("|---|---|---|---|")
     for r in rows:
