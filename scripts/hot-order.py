@@ -68,11 +68,14 @@ def executed_addresses(argv, env, stdin):
                        check=True)
         addrs, mine, objs = set(), False, {}
         for line in open(out.name):
-            m = re.match(r"^ob=\((\d+)\)(?: (.*))?$", line)
+            # An object is named where it first appears, which may be a
+            # callee's `cob=` line; only `ob=` switches the current one.
+            m = re.match(r"^(c?ob)=\((\d+)\)(?: (.*))?$", line)
             if m:
-                if m.group(2):
-                    objs[m.group(1)] = m.group(2)
-                mine = objs.get(m.group(1), "").endswith("/tokctl")
+                if m.group(3):
+                    objs[m.group(2)] = m.group(3)
+                if m.group(1) == "ob":
+                    mine = objs.get(m.group(2), "").endswith("/tokctl")
                 continue
             if mine and line.startswith("0x"):
                 addrs.add(int(line.split()[0], 16))
