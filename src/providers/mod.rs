@@ -216,20 +216,18 @@ pub fn build(profile: &Profile, providers_dir: &Path) -> Result<Box<dyn Provider
     })
 }
 
-/// The origins (`scheme://host:port`) of the endpoints a provider sends
-/// credentials and refresh tokens to, sorted and space-separated: stored
-/// with the secrets, so that a profile file edited (or swapped) to point
-/// elsewhere cannot make tokctl send them to another server.
+/// The origins (`scheme://host:port`) of every endpoint a provider sends
+/// something to (credentials, refresh tokens, access tokens: login,
+/// renewal, revocation, introspection, userinfo, an API's info call), sorted
+/// and space-separated: stored with the secrets, so that a profile file
+/// edited (or swapped) to point any one of them elsewhere cannot make
+/// tokctl send them to another server. The issuer is only where metadata
+/// was read, and is not among them.
 pub fn credential_origin(p: &dyn Provider) -> String {
     let mut origins: Vec<String> = p
         .endpoints()
         .into_iter()
-        .filter(|(name, _)| {
-            matches!(
-                *name,
-                "login" | "refresh" | "token" | "auth" | "authorization"
-            )
-        })
+        .filter(|(name, _)| *name != "issuer")
         .filter_map(|(_, u)| url::Url::parse(&u).ok())
         .map(|u| u.origin().ascii_serialization())
         .collect();

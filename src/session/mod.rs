@@ -250,6 +250,9 @@ impl<'a> Session<'a> {
         provider: &dyn Provider,
         state: &TokenState,
     ) -> Result<Value, Failure> {
+        // The access token and the client's credential go to the info
+        // endpoint: only to the server that issued them.
+        self.check_origin(provider, &state.secrets)?;
         let t = self.ensure_fresh(Duration::ZERO)?;
         provider.remote_info_with(
             self.ctx.http(),

@@ -798,6 +798,54 @@ fn secrets_are_not_sent_to_a_server_that_did_not_issue_them() {
     );
 }
 
+/// The endpoints that get tokens without renewing them are bound the same
+/// way: an edited introspection URL makes `info --remote` exit 3, and an
+/// edited revocation URL makes `logout` skip revoking, with nothing sent.
+#[test]
+fn edited_introspection_or_revocation_urls_get_nothing() {
+    use crate::common::oidc::*;
+    let env = TestEnv::new();
+    let srv = OidcServer::start(300, 3600);
+    let mut login = env.tokctl();
+    login
+        .args([
+            "login",
+            "-p",
+            "o",
+            "--provider",
+            "oidc",
+            "--issuer",
+            &srv.issuer,
+        ])
+        .args(["--client-id", BASIC_CLIENT.0, "--flow", "password"])
+        .args([
+            "--username",
+            USER,
+            "--password-stdin",
+            "--client-secret-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n{}\n", BASIC_CLIENT.1));
+    env.ok(&mut login);
+    let attacker = MockServer::start();
+    let stolen = mock_anything_else(&attacker);
+    let original = env.config_text();
+    env.set_base_url(
+        &srv.introspect_url(),
+        &format!("{}/introspect", attacker.base_url()),
+    );
+    let out = env.run_fails(&["info", "-p", "o", "--remote"], 3);
+    assert_contains(&stderr(&out), "the profile now points at another server");
+    env.write_config(&original);
+    env.set_base_url(
+        &srv.revoke_url(),
+        &format!("{}/revoke", attacker.base_url()),
+    );
+    let out = env.run_ok(&["logout", "-p", "o"]);
+    assert_contains(&stderr(&out), "could not revoke the tokens");
+    stolen.assert_calls(0);
+    assert_eq!(srv.stats()["revocation"], 0);
+}
+
 // ---------------------------------------------- the browser sign-in --
 
 /// A scripted browser (python3) for the auth-code flow. It records its
