@@ -1,8 +1,9 @@
 //! tokctl: log in once, keep tokens in the OS keychain, print a fresh bearer
 //! token whenever a script needs one.
 
-// The entry point is `main` below, not std's runtime start (see there).
-#![cfg_attr(not(test), no_main)]
+// On glibc Linux the entry point is `main` below, not std's runtime start
+// (see there). Elsewhere std's start-up fills `std::env::args` and is kept.
+#![cfg_attr(all(not(test), target_os = "linux", target_env = "gnu"), no_main)]
 
 mod cli;
 mod commands;
@@ -38,6 +39,11 @@ mod token;
 /// `EPIPE` error, handled in [`report`], not death by signal). Both are done
 /// in [`std_start`]. A stack overflow still hits the kernel's guard gap; it
 /// ends in SIGSEGV without std's one-line message.
+///
+/// Only on glibc Linux, where std fills `std::env::args` from its own
+/// `.init_array` hook whatever the entry point; other targets keep std's
+/// start-up (the plain `main` below).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[cfg_attr(not(test), unsafe(no_mangle))]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     process::no_core_dumps();
@@ -48,9 +54,18 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     code.into()
 }
 
+/// Where std's start-up runs: it reopens closed standard descriptors and
+/// ignores SIGPIPE itself.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn main() -> std::process::ExitCode {
+    process::no_core_dumps();
+    run().into()
+}
+
 /// What std's start-up does on Unix that tokctl relies on: a closed standard
 /// descriptor is reopened on `/dev/null`, and SIGPIPE is ignored. (Child
 /// processes still start with SIGPIPE at its default: std's spawn resets it.)
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn std_start() {
     // SAFETY: plain system calls on fds 0-2 and a NUL-terminated path,
     // before any other thread or file exists.
