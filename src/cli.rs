@@ -680,7 +680,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// A duration that must not be zero: a zero timeout fails every request.
-fn parse_timeout(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(s: &str) -> Result<Duration, String> {
     match parse_duration(s)? {
         d if d.is_zero() => Err("a timeout must be longer than 0 (try 30s, 2m)".into()),
         d => Ok(d),

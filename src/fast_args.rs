@@ -12,6 +12,7 @@
 use crate::cli::{
     Cli, Command, DEFAULT_HEADER, DEFAULT_MIN_VALID, DEFAULT_TIMEOUT, ExecArgs, GitCredentialArgs,
     GitOperation, GlobalArgs, HeaderFormat, PrintHeaderArgs, StoreKind, TokenArgs, parse_duration,
+    parse_timeout,
 };
 use clap::ValueEnum;
 use std::ffi::OsString;
@@ -96,8 +97,8 @@ pub fn parse(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Optio
             None => None,
         },
         timeout: match plain_env(&env, "TOKCTL_TIMEOUT")? {
-            Some(v) => parse_duration(v.to_str()?).ok()?,
-            None => parse_duration(DEFAULT_TIMEOUT).ok()?,
+            Some(v) => parse_timeout(v.to_str()?).ok()?,
+            None => parse_timeout(DEFAULT_TIMEOUT).ok()?,
         },
         verbose: false,
         quiet,
@@ -293,6 +294,7 @@ mod tests {
             ("TOKCTL_STORE", "File"),
             ("TOKCTL_STORE", "vault"),
             ("TOKCTL_TIMEOUT", "soon"),
+            ("TOKCTL_TIMEOUT", "0s"),
         ] {
             assert!(parse(&argv, with(name, value)).is_none(), "{name}={value}");
         }

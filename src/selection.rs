@@ -39,10 +39,7 @@ impl Selection {
             .collect();
         for s in &scopes {
             // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-            if !s
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-            {
+            if !crate::token::is_safe_token(s) {
                 return Err(usage(format!(
                     "--scope '{}' is not a valid scope",
                     sanitize(s)

@@ -19,8 +19,8 @@ const MAX_LOGIN_PAUSE: Duration = Duration::from_secs(15);
 /// profile asks the same of the same token, so the first one renews and the
 /// others take its token (one refresh per round).
 pub fn needed_validity(t: &AccessToken, min_valid: Duration) -> Option<Duration> {
-    let lifetime = t.expires_at? - t.obtained_at;
-    let min = min_valid.as_secs() as i64;
+    let lifetime = t.expires_at?.saturating_sub(t.obtained_at);
+    let min = i64::try_from(min_valid.as_secs()).unwrap_or(i64::MAX);
     let secs = if lifetime > min { min } else { lifetime / 2 };
     Some(Duration::from_secs(secs.max(1) as u64))
 }
@@ -30,8 +30,8 @@ pub fn needed_validity(t: &AccessToken, min_valid: Duration) -> Option<Duration>
 /// `t` must be renewed; `None` for a token of unknown lifetime, which is
 /// never renewed.
 pub fn renew_in(t: &AccessToken, min_valid: Duration, now: Duration) -> Option<Duration> {
-    let need = needed_validity(t, min_valid)?.as_secs() as i64;
-    let due = Duration::from_secs((t.expires_at? - need).max(0) as u64);
+    let need = i64::try_from(needed_validity(t, min_valid)?.as_secs()).unwrap_or(i64::MAX);
+    let due = Duration::from_secs(t.expires_at?.saturating_sub(need).max(0) as u64);
     Some(due.saturating_sub(now))
 }
 

@@ -610,16 +610,18 @@ impl<'a> Session<'a> {
             client_cert: self.mtls_files().map(|f| f.0),
             client_key: self.mtls_files().map(|f| f.1),
         };
-        if via == Via::Login {
-            // Narrowed tokens came from the old login, which may have been
-            // another user's or granted other scopes.
-            self.ctx.cache().remove_narrowed(&self.name)?;
-        }
         if let Err(e) = self.ctx.cache().write(&self.name, &rec) {
             // The secrets are safe; only the fast path suffers.
             self.ctx
                 .out
                 .notice(&format!("warning: cannot write the token cache: {e}"));
+        }
+        // Narrowed tokens came from the old login, which may have been
+        // another user's or granted other scopes. Dropped after the new
+        // record is written, so that a failure here cannot leave the old
+        // login's token in front of the new secrets.
+        if via == Via::Login {
+            self.ctx.cache().remove_narrowed(&self.name)?;
         }
         Ok(access)
     }
@@ -807,6 +809,7 @@ fn id_token_record(id: &Secret<String>, obtained_at: i64) -> AccessToken {
         token: id.clone(),
         token_type: "Bearer".into(),
         obtained_at,
-        expires_at: crate::token::jwt_exp(id.expose()),
+        // Clamped as every expiry from a server is.
+        expires_at: crate::token::jwt_exp(id.expose()).map(|e| crate::token::expiry_at(e, 0)),
     }
 }

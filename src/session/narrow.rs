@@ -13,16 +13,12 @@ use std::time::Duration;
 
 impl<'a> Session<'a> {
     /// A token for `sel` valid for at least `min_valid` (see
-    /// [`Session::ensure_fresh_as`]); the profile's own token for an empty
-    /// selection.
+    /// [`Session::ensure_fresh_as`]).
     pub(super) fn ensure_fresh_for(
         &self,
         sel: &Selection,
         min_valid: Duration,
     ) -> Result<AccessToken, Failure> {
-        if sel.is_default() {
-            return self.ensure_fresh(min_valid);
-        }
         let fresh = |rec: Option<CacheRecord>| {
             rec.and_then(|r| r.access)
                 .filter(|t| t.valid_for(min_valid, now()))

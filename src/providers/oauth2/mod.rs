@@ -228,12 +228,10 @@ impl OAuth2 {
         for (i, n) in names.iter().enumerate() {
             out.instruct(&format!("  {}) {n}", i + 1));
         }
-        out.prompt(&format!("Flow [1-{}]: ", names.len()));
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|_| refuse())?;
-        let line = line.trim();
+        // The shared prompt: a bounded read of one line.
+        let line = crate::input::prompt_line(out, &format!("Flow [1-{}]: ", names.len()))
+            .ok_or_else(refuse)?;
+        let line = line.as_str();
         line.parse::<usize>()
             .ok()
             .and_then(|i| i.checked_sub(1))
