@@ -706,6 +706,17 @@ impl<'a> Session<'a> {
             s.access = None;
             self.store().save(&self.name, &s)?;
         }
+        // A narrowed token the server refused goes the same way; only one
+        // that is named, since no flag says which selection git used.
+        if refused.is_some() {
+            for rec in self.ctx.cache().narrowed(&self.name) {
+                if let (Some(sel), Some(t)) = (&rec.selection, &rec.access)
+                    && is_refused(t)
+                {
+                    self.ctx.cache().remove_narrowed_one(&self.name, sel)?;
+                }
+            }
+        }
         Ok(())
     }
 

@@ -203,6 +203,12 @@ impl Cache {
         recs
     }
 
+    /// Drops the narrowed token of `profile` for `sel`. The caller holds
+    /// the profile lock.
+    pub fn remove_narrowed_one(&self, profile: &str, sel: &Selection) -> Result<(), Failure> {
+        fsutil::remove_file(&self.narrow_path(profile, sel))
+    }
+
     /// Drops every narrowed token of `profile` (logout, a new login). The
     /// caller holds the profile lock.
     pub fn remove_narrowed(&self, profile: &str) -> Result<(), Failure> {

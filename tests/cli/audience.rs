@@ -377,6 +377,30 @@ fn the_helpers_and_keep_fresh_hand_out_the_narrowed_token() {
         answer.contains(&format!("password={narrowed}\n")),
         "{answer}"
     );
+    // git reports it refused: that narrowed token is dropped, the login's
+    // own stays, and the next `get` asks the server for a new one.
+    let default_cache = read(&g.env.cache_path("w"));
+    let git = |op: &str, stdin: String| {
+        g.env
+            .tokctl()
+            .args(["git-credential", "-p", "w", "--resource", API, op])
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    let request = "protocol=https\nhost=git.example.test\n";
+    g.env
+        .assert_ok(&git("erase", format!("{request}password={narrowed}\n\n")));
+    assert!(g.narrowed_files().is_empty());
+    assert_eq!(read(&g.env.cache_path("w")), default_cache);
+    let answer = g.env.assert_ok(&git("get", format!("{request}\n")));
+    let narrowed = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("password="))
+        .expect("a password line")
+        .to_string();
+    assert_eq!(g.refreshes(), 2, "a new narrowed token after the erase");
+    assert_eq!(g.introspect(&narrowed)["aud"], API);
     // A job under --keep-fresh sees the same token in its file.
     let out = g
         .env
@@ -386,7 +410,11 @@ fn the_helpers_and_keep_fresh_hand_out_the_narrowed_token() {
         .output()
         .unwrap();
     assert_eq!(g.env.assert_ok(&out).trim(), narrowed);
-    assert_eq!(g.refreshes(), 1, "both served from the narrowed cache");
+    assert_eq!(
+        g.refreshes(),
+        2,
+        "keep-fresh served from the narrowed cache"
+    );
     // The ID token is the login's: it cannot be narrowed.
     let out = g
         .env
