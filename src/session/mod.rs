@@ -277,7 +277,7 @@ impl<'a> Session<'a> {
         if let Some(t) = self.access_in(rec)?
             && t.valid_for(min_valid, now())
         {
-            self.restamp(&t, recorded, None);
+            self.restamp(&t, recorded, &Which::Access);
             return Ok(t);
         }
         self.renew(Some(min_valid))
@@ -302,9 +302,9 @@ impl<'a> Session<'a> {
     /// (another profile's login rewrites the file). Only when the lock is
     /// free and the record still holds `t`: a renewal in progress must never
     /// be overwritten with an older token. Best effort: it is only a cache.
-    /// `narrowed` names the record of a narrowed token instead of the
-    /// profile's own.
-    fn restamp(&self, t: &AccessToken, recorded: Option<Stamp>, narrowed: Option<&Selection>) {
+    /// `which` names the token `t` is: the access or ID token of the
+    /// profile's record, or a narrowed token in its own record.
+    fn restamp(&self, t: &AccessToken, recorded: Option<Stamp>, which: &Which) {
         let stamp = self.config_stamp;
         if !self.profile.cache || stamp.is_none() || recorded == stamp {
             return;
@@ -313,17 +313,22 @@ impl<'a> Session<'a> {
             return;
         };
         let cache = self.ctx.cache();
-        let rec = match narrowed {
-            Some(sel) => cache.read_narrowed(&self.name, sel),
-            None => self.read_cache(),
+        let rec = match which {
+            Which::Narrowed(sel) => cache.read_narrowed(&self.name, sel),
+            _ => self.read_cache(),
         };
-        if let Some(mut rec) = rec
-            && rec.access.as_ref() == Some(t)
-        {
+        if let Some(mut rec) = rec {
+            let held = match which {
+                Which::Id => &rec.id_token,
+                _ => &rec.access,
+            };
+            if held.as_ref() != Some(t) {
+                return;
+            }
             rec.config_stamp = stamp;
-            let _ = match narrowed {
-                Some(_) => cache.write_narrowed(&self.name, &rec),
-                None => cache.write(&self.name, &rec),
+            let _ = match which {
+                Which::Narrowed(_) => cache.write_narrowed(&self.name, &rec),
+                _ => cache.write(&self.name, &rec),
             };
         }
     }
@@ -720,14 +725,20 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// The ID token as it is stored, fresh or not.
-    fn current_id(&self) -> Result<Option<AccessToken>, Failure> {
+    /// The ID token as it is stored, fresh or not, and the stamp of the
+    /// record it came from (none outside the cache).
+    fn current_id(&self) -> Result<(Option<AccessToken>, Option<Stamp>), Failure> {
         if self.profile.cache {
-            Ok(self.read_cache().and_then(|r| r.id_token))
+            let rec = self.read_cache();
+            let stamp = rec.as_ref().and_then(|r| r.config_stamp);
+            Ok((rec.and_then(|r| r.id_token), stamp))
         } else {
             let s = self.stored_secrets()?;
-            Ok(s.and_then(|s| s.id_token)
-                .map(|t| id_token_record(&t, now())))
+            Ok((
+                s.and_then(|s| s.id_token)
+                    .map(|t| id_token_record(&t, now())),
+                None,
+            ))
         }
     }
 
@@ -751,7 +762,7 @@ impl<'a> Session<'a> {
     pub fn ensure_fresh_id(&self, min_valid: Duration) -> Result<AccessToken, Failure> {
         let fresh =
             |t: &Option<AccessToken>| t.as_ref().is_some_and(|t| t.valid_for(min_valid, now()));
-        let t = self.current_id()?;
+        let (t, recorded) = self.current_id()?;
         if t.is_none() {
             return Err(Failure::new(
                 Kind::LoginRequired,
@@ -763,18 +774,22 @@ impl<'a> Session<'a> {
             )));
         }
         if fresh(&t) {
-            return Ok(t.expect("checked"));
+            let t = t.expect("checked");
+            // After an unrelated edit of the profile file, the next call
+            // takes the hot path again.
+            self.restamp(&t, recorded, &Which::Id);
+            return Ok(t);
         }
         // The access token usually lives as long: renewing it if stale
         // (once for every process) brings a new ID token too.
         self.renew(Some(min_valid))?;
-        let t = self.current_id()?;
+        let (t, _) = self.current_id()?;
         if fresh(&t) {
             return Ok(t.expect("checked"));
         }
         // The access token was still fresh: ask the server.
         self.renew(None)?;
-        match self.current_id()? {
+        match self.current_id()?.0 {
             Some(t) if t.valid_for(Duration::ZERO, now()) => Ok(t),
             _ => Err(Failure::new(
                 Kind::Remote,

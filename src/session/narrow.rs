@@ -26,7 +26,7 @@ impl<'a> Session<'a> {
         let rec = self.narrowed_record(sel);
         let recorded = rec.as_ref().and_then(|r| r.config_stamp);
         if let Some(t) = fresh(rec) {
-            self.restamp(&t, recorded, Some(sel));
+            self.restamp(&t, recorded, &super::Which::Narrowed(sel.clone()));
             return Ok(t);
         }
         let _lock = self.lock()?;

@@ -184,3 +184,21 @@ fn kubectl_gets_the_id_token_for_a_cluster_that_validates_id_tokens() {
         api.seen()
     );
 }
+
+/// An unrelated edit of the profile file costs one slow read of the ID
+/// token, which re-stamps the record, as for the access token.
+#[test]
+fn the_id_token_record_is_restamped_after_an_unrelated_edit() {
+    let env = TestEnv::new();
+    let srv = OidcServer::start(300, 3600);
+    login(&env, &srv);
+    let id = print(&env, &["--format", "token"]);
+    let before = env.cache_json("k")["config_stamp"].clone();
+    assert!(before.is_object());
+    env.write_config(&format!("{}\n# edited\n", env.config_text()));
+    assert_eq!(print(&env, &["--format", "token"]), id, "no renewal");
+    let after = env.cache_json("k");
+    assert_ne!(after["config_stamp"], before, "re-stamped");
+    assert_eq!(after["id_token"]["token"], id.trim());
+    assert_eq!(srv.token_requests("refresh_token"), 0);
+}
